@@ -1,0 +1,440 @@
+/**
+ * The request and the response of Oracle's "Create a chat authentication", as Effect schemas.
+ *
+ * Input rules (spec §2): every attribute takes a JSON string, an integer or `null`; a provided value is echoed as
+ * a string, `null` stays `null`, and what was not sent stays absent. `clientType` defaults to `CONSUMER`.
+ * Response-only attributes sent by a caller are ignored; any other unknown attribute is rejected by name.
+ *
+ * @example
+ * import { ChatAuthenticate } from "@chatauth/core"
+ * import { Either } from "effect"
+ *
+ * const result = ChatAuthenticate.decodeRequest({ authUserName: "john.doe@example.com", categoryId: 456000 })
+ * if (Either.isRight(result)) {
+ *   result.right.categoryId // "456000"
+ *   result.right.clientType // "CONSUMER"
+ * } else {
+ *   result.left.problems // [{ path: "categoryId", message: "…" }]
+ * }
+ *
+ * @since 0.1.0
+ */
+import { Either, ParseResult, Schema } from "effect"
+import { attributes, MAX_ATTRIBUTE_LENGTH, MAX_AUTH_USER_NAME_LENGTH } from "./Attributes.js"
+import * as MediaList from "./MediaList.js"
+
+const descriptionOf = (name: string): string => attributes.find((a) => a.name === name)?.description ?? name
+
+// What a caller may put in any attribute on the wire: Oracle types them all as strings, but its own clients send
+// numbers and null for ids and are answered 201 (spec §2).
+const WireValue = Schema.Union(Schema.String, Schema.Number, Schema.Null).annotations({
+  identifier: "AttributeValue",
+  message: () => "must be a string, an integer or null",
+  jsonSchema: { type: ["string", "integer", "null"] }
+})
+
+type Check = (value: string) => string | undefined
+
+// Integers beyond 2^53 have already lost digits when JSON.parse read them: echoing them would echo a different id.
+const wireToText = (value: string | number, maxLength: number, check: Check | undefined): Either.Either<string, string> => {
+  let text: string
+  if (typeof value === "number") {
+    if (!Number.isInteger(value)) return Either.left("must be a string, an integer or null, not a fraction")
+    if (!Number.isSafeInteger(value)) {
+      return Either.left("is a number too large to keep exactly: send it as a string")
+    }
+    text = String(value)
+  } else {
+    text = value
+  }
+  if (text.length > maxLength) return Either.left(`must be at most ${maxLength} characters long (got ${text.length})`)
+  if (check !== undefined) {
+    const problem = check(text)
+    if (problem !== undefined) return Either.left(problem)
+  }
+  return Either.right(text)
+}
+
+const attributeValue = (name: string, options: { readonly maxLength?: number; readonly check?: Check } = {}) => {
+  const maxLength = options.maxLength ?? MAX_ATTRIBUTE_LENGTH
+  return Schema.transformOrFail(WireValue, Schema.NullOr(Schema.String), {
+    strict: true,
+    decode: (value, _, ast) => {
+      if (value === null) return ParseResult.succeed(null)
+      return Either.match(wireToText(value, maxLength, options.check), {
+        onLeft: (message) => ParseResult.fail(new ParseResult.Type(ast, value, message)),
+        onRight: ParseResult.succeed
+      })
+    },
+    encode: ParseResult.succeed
+  }).annotations({ description: descriptionOf(name) })
+}
+
+const optionalAttribute = (name: string, options?: { readonly maxLength?: number; readonly check?: Check }) =>
+  Schema.optional(attributeValue(name, options))
+
+// Control characters have no place in a user name, and would be a way to smuggle lines into logs and headers.
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/
+
+const checkAuthUserName: Check = (value) => {
+  if (value.trim().length === 0) return "is mandatory and must not be empty"
+  if (CONTROL_CHARACTERS.test(value)) return "must not contain control characters"
+  return undefined
+}
+
+const checkChatPriority: Check = (value) =>
+  /^[0-9]{1,9}$/.test(value) ? undefined : "must be a whole number from 0 to 999999999"
+
+const checkResumeType: Check = (value) =>
+  value === "RESUME" || value === "DO_NOT_RESUME" ? undefined : `must be RESUME or DO_NOT_RESUME, not "${value}"`
+
+const checkCustomFields: Check = (value) => {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(value)
+  } catch {
+    return "must be a string holding a JSON object of key/value pairs, and it is not valid JSON"
+  }
+  return parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)
+    ? undefined
+    : "must be a string holding a JSON object of key/value pairs"
+}
+
+const checkMediaList: Check = (value) =>
+  Either.match(MediaList.decode(value), { onLeft: (error) => error.message, onRight: () => undefined })
+
+const AuthUserName = Schema.transformOrFail(WireValue, Schema.String, {
+  strict: true,
+  decode: (value, _, ast) => {
+    if (value === null) return ParseResult.fail(new ParseResult.Type(ast, value, "is mandatory and must not be null"))
+    return Either.match(wireToText(value, MAX_AUTH_USER_NAME_LENGTH, checkAuthUserName), {
+      onLeft: (message) => ParseResult.fail(new ParseResult.Type(ast, value, message)),
+      onRight: ParseResult.succeed
+    })
+  },
+  encode: ParseResult.succeed
+}).annotations({ description: descriptionOf("authUserName") })
+
+/**
+ * The only client type Oracle knows.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ClientType = Schema.Literal("CONSUMER").annotations({
+  message: () => "must be CONSUMER (or absent or null, which mean CONSUMER)",
+  description: descriptionOf("clientType")
+})
+
+/**
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ResumeType = Schema.Literal("RESUME", "DO_NOT_RESUME")
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type ResumeType = typeof ResumeType.Type
+
+/**
+ * The attributes a caller sends, with their validation. Shared by the request (wire input) and the item (echo).
+ */
+const requestFields = {
+  allowAgentAttachments: optionalAttribute("allowAgentAttachments"),
+  applicationClassification: optionalAttribute("applicationClassification"),
+  assigneeId: optionalAttribute("assigneeId"),
+  authUserName: AuthUserName,
+  businessUnitOrgId: optionalAttribute("businessUnitOrgId"),
+  categoryId: optionalAttribute("categoryId"),
+  chatPriority: optionalAttribute("chatPriority", { check: checkChatPriority }),
+  clientType: Schema.optionalWith(ClientType, { nullable: true, default: () => "CONSUMER" as const }),
+  contactId: optionalAttribute("contactId"),
+  customFields: optionalAttribute("customFields", { check: checkCustomFields }),
+  emailAddress: optionalAttribute("emailAddress"),
+  escalationLevel: optionalAttribute("escalationLevel"),
+  firstName: optionalAttribute("firstName"),
+  incidentAssigneeId: optionalAttribute("incidentAssigneeId"),
+  incidentId: optionalAttribute("incidentId"),
+  incidentName: optionalAttribute("incidentName"),
+  incidentSeverity: optionalAttribute("incidentSeverity"),
+  incidentType: optionalAttribute("incidentType"),
+  interfaceId: optionalAttribute("interfaceId"),
+  inventoryItemId: optionalAttribute("inventoryItemId"),
+  inventoryOrgId: optionalAttribute("inventoryOrgId"),
+  lastName: optionalAttribute("lastName"),
+  mediaList: optionalAttribute("mediaList", { check: checkMediaList }),
+  organizationId: optionalAttribute("organizationId"),
+  preferredResources: optionalAttribute("preferredResources"),
+  prodGroupId: optionalAttribute("prodGroupId"),
+  productId: optionalAttribute("productId"),
+  question: optionalAttribute("question"),
+  queueId: optionalAttribute("queueId"),
+  resumeType: optionalAttribute("resumeType", { check: checkResumeType }),
+  skipResources: optionalAttribute("skipResources"),
+  stripeCode: optionalAttribute("stripeCode"),
+  visitorBrowserHistory: optionalAttribute("visitorBrowserHistory")
+}
+
+// Sent by a caller, these are ignored (spec §2): accepted on the wire whatever they hold, then dropped.
+const ignoredResponseOnlyFields = {
+  chatSiteName: Schema.optional(Schema.Unknown),
+  domain: Schema.optional(Schema.Unknown),
+  jwt: Schema.optional(Schema.Unknown),
+  poolId: Schema.optional(Schema.Unknown),
+  links: Schema.optional(Schema.Unknown)
+}
+
+/**
+ * A validated request: what the service works with once the wire body is decoded.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ChatAuthenticateRequest = Schema.Struct(requestFields).annotations({ identifier: "ChatAuthenticateRequest" })
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface ChatAuthenticateRequest extends Schema.Schema.Type<typeof ChatAuthenticateRequest> {}
+
+const RequestWire = Schema.Struct({ ...requestFields, ...ignoredResponseOnlyFields }).annotations({
+  parseOptions: { onExcessProperty: "error" }
+})
+
+/**
+ * The request body as it travels: decoding validates every attribute, fills in `clientType`, drops the
+ * response-only attributes and rejects unknown ones; encoding gives the wire JSON a client sends.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ChatAuthenticateRequestBody = Schema.transform(RequestWire, Schema.typeSchema(ChatAuthenticateRequest), {
+  strict: false,
+  decode: ({ chatSiteName: _s, domain: _d, jwt: _j, links: _l, poolId: _p, ...rest }) => rest,
+  encode: (request) => request
+}).annotations({
+  identifier: "ChatAuthenticateRequestBody",
+  parseOptions: { onExcessProperty: "error" }
+})
+
+/**
+ * An ADF link of an item (spec §3).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Link = Schema.Struct({
+  rel: Schema.String,
+  href: Schema.String,
+  name: Schema.String,
+  kind: Schema.String,
+  properties: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.String }))
+}).annotations({ identifier: "Link" })
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Link extends Schema.Schema.Type<typeof Link> {}
+
+// On the way back in (the client reading a real Oracle answer) be lenient: ids may come as numbers.
+const echoed = (name: string) => Schema.optional(attributeValue(name, { maxLength: Number.MAX_SAFE_INTEGER }))
+
+const itemFields = {
+  allowAgentAttachments: echoed("allowAgentAttachments"),
+  applicationClassification: echoed("applicationClassification"),
+  assigneeId: echoed("assigneeId"),
+  authUserName: Schema.String.annotations({ description: descriptionOf("authUserName") }),
+  businessUnitOrgId: echoed("businessUnitOrgId"),
+  categoryId: echoed("categoryId"),
+  chatPriority: echoed("chatPriority"),
+  chatSiteName: Schema.String.annotations({ description: descriptionOf("chatSiteName") }),
+  clientType: Schema.String.annotations({ description: descriptionOf("clientType") }),
+  contactId: echoed("contactId"),
+  customFields: echoed("customFields"),
+  domain: Schema.String.annotations({ description: descriptionOf("domain") }),
+  emailAddress: echoed("emailAddress"),
+  escalationLevel: echoed("escalationLevel"),
+  firstName: echoed("firstName"),
+  incidentAssigneeId: echoed("incidentAssigneeId"),
+  incidentId: echoed("incidentId"),
+  incidentName: echoed("incidentName"),
+  incidentSeverity: echoed("incidentSeverity"),
+  incidentType: echoed("incidentType"),
+  interfaceId: echoed("interfaceId"),
+  inventoryItemId: echoed("inventoryItemId"),
+  inventoryOrgId: echoed("inventoryOrgId"),
+  jwt: Schema.String.annotations({ description: descriptionOf("jwt") }),
+  lastName: echoed("lastName"),
+  links: Schema.optional(Schema.Array(Link)),
+  mediaList: echoed("mediaList"),
+  organizationId: echoed("organizationId"),
+  poolId: Schema.String.annotations({ description: descriptionOf("poolId") }),
+  preferredResources: echoed("preferredResources"),
+  prodGroupId: echoed("prodGroupId"),
+  productId: echoed("productId"),
+  question: echoed("question"),
+  queueId: echoed("queueId"),
+  resumeType: echoed("resumeType"),
+  skipResources: echoed("skipResources"),
+  stripeCode: echoed("stripeCode"),
+  visitorBrowserHistory: echoed("visitorBrowserHistory")
+}
+
+/**
+ * The created item (`chatAuthenticate-item-response`): the request echoed, plus `chatSiteName`, `domain`,
+ * `poolId`, `jwt` and `links` (absent with `onlyData=true`).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ChatAuthenticateItem = Schema.Struct(itemFields).annotations({
+  identifier: "ChatAuthenticateItem",
+  title: "chatAuthenticate-item-response"
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface ChatAuthenticateItem extends Schema.Schema.Type<typeof ChatAuthenticateItem> {}
+
+/**
+ * Where the service routed the chat and the token it signed: what it adds to the echoed request.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Issuance {
+  readonly chatSiteName: string
+  readonly domain: string
+  readonly poolId: string
+  readonly jwt: string
+}
+
+/**
+ * Builds the item the service answers: the validated request echoed, with the service's attributes.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeItem = (
+  request: ChatAuthenticateRequest,
+  issuance: Issuance,
+  links: ReadonlyArray<Link> | undefined
+): ChatAuthenticateItem => links === undefined ? { ...request, ...issuance } : { ...request, ...issuance, links }
+
+/**
+ * One thing wrong with a request: the attribute (`o:errorPath`) and what is wrong with it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RequestProblem {
+  /** The attribute's name, or the empty string when the problem is the body as a whole. */
+  readonly path: string
+  readonly message: string
+  readonly code: ProblemCode
+}
+
+/**
+ * Stable codes for request problems (`o:errorCode`). Oracle's own codes are not documented (spec §6).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ProblemCode =
+  | "CHATAUTH-ATTRIBUTE-INVALID"
+  | "CHATAUTH-ATTRIBUTE-UNKNOWN"
+  | "CHATAUTH-ATTRIBUTE-REQUIRED"
+  | "CHATAUTH-BODY-INVALID"
+
+/**
+ * Why a request body was refused: every problem found, each naming its attribute.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class RequestInvalid extends Schema.TaggedError<RequestInvalid>()("RequestInvalid", {
+  problems: Schema.Array(Schema.Struct({ path: Schema.String, message: Schema.String, code: Schema.String }))
+}) {
+  override get message(): string {
+    return this.problems.map(formatProblem).join("\n")
+  }
+}
+
+/**
+ * `The attribute categoryId must be …`: a problem in words a caller understands.
+ *
+ * @since 0.1.0
+ * @category formatting
+ */
+export const formatProblem = (problem: { readonly path: string; readonly message: string }): string =>
+  problem.path === "" ? problem.message : `The attribute ${problem.path} ${problem.message}.`
+
+const decodeWire = Schema.decodeUnknownEither(ChatAuthenticateRequestBody, { errors: "all" })
+
+const toProblem = (issue: ParseResult.ArrayFormatterIssue): RequestProblem => {
+  const path = issue.path.map(String).join(".")
+  if (issue._tag === "Unexpected") {
+    return { path, code: "CHATAUTH-ATTRIBUTE-UNKNOWN", message: "is not an attribute of chatAuthenticate" }
+  }
+  if (issue._tag === "Missing") {
+    return { path, code: "CHATAUTH-ATTRIBUTE-REQUIRED", message: "is mandatory" }
+  }
+  if (path === "") {
+    return { path, code: "CHATAUTH-BODY-INVALID", message: "The request body must be a JSON object." }
+  }
+  return { path, code: "CHATAUTH-ATTRIBUTE-INVALID", message: issue.message }
+}
+
+// An optional attribute is a union with `undefined`, so a bad value yields one issue per member: keep the one that
+// speaks of the attribute's own rule, and one problem per attribute.
+const toProblems = (error: ParseResult.ParseError): ReadonlyArray<RequestProblem> => {
+  const byPath = new Map<string, RequestProblem>()
+  for (const issue of ParseResult.ArrayFormatter.formatErrorSync(error)) {
+    if (issue._tag === "Type" && issue.message.startsWith("Expected undefined")) continue
+    const problem = toProblem(issue)
+    if (!byPath.has(problem.path)) byPath.set(problem.path, problem)
+  }
+  return [...byPath.values()]
+}
+
+/**
+ * Decodes and validates a parsed JSON body. Never throws: a refusal is a value naming every attribute at fault.
+ *
+ * @since 0.1.0
+ * @category decoding
+ */
+export const decodeRequest = (body: unknown): Either.Either<ChatAuthenticateRequest, RequestInvalid> => {
+  if (body === null || typeof body !== "object" || Array.isArray(body)) {
+    return Either.left(
+      new RequestInvalid({
+        problems: [{ path: "", code: "CHATAUTH-BODY-INVALID", message: "The request body must be a JSON object." }]
+      })
+    )
+  }
+  return Either.mapLeft(decodeWire(body), (error) => new RequestInvalid({ problems: toProblems(error) }))
+}
+
+/**
+ * Encodes an item to the JSON the service sends: ids as strings, nulls kept, absent attributes left out.
+ *
+ * @since 0.1.0
+ * @category encoding
+ */
+export const encodeItem: (item: ChatAuthenticateItem) => typeof ChatAuthenticateItem.Encoded = Schema.encodeSync(
+  ChatAuthenticateItem
+)
+
+/**
+ * Decodes an item as a client receives it (from this service or from Oracle).
+ *
+ * @since 0.1.0
+ * @category decoding
+ */
+export const decodeItem = Schema.decodeUnknownEither(ChatAuthenticateItem, { errors: "all" })

@@ -1,0 +1,362 @@
+/**
+ * Signing keys that survive restarts, and their rotation.
+ *
+ * The layer loads every key from the `Store` into core's in-memory `KeyStore` (which the token issuer and the JWKS
+ * read) and provides both. With no active key it generates one (RS256 unless told), persists it and activates it.
+ * Every change goes to the store before the call returns, so a restart finds the same keys in the same states and
+ * a token signed before it still verifies after it.
+ *
+ * Rotation follows core's key states: `rotate()` publishes a new key as `next`; after at least the verifiers' JWKS
+ * cache time `promoteNext()` makes it `active` (the old active key becomes `retired`); `prune()` removes retired
+ * keys once `retention` has passed, where retention = token TTL + verifier clock tolerance + verifier JWKS cache
+ * time (defaults 120 + 30 + 600 s): by then no token it signed is still acceptable and no verifier still needs it.
+ *
+ * With `rotationInterval` set (`CHATAUTH_KEY_ROTATION_HOURS`, off by default) a fiber in the layer's scope does
+ * this on its own: `publishLead` (default: the JWKS cache time) before the active key is `rotationInterval` old it
+ * publishes a `next` key, then activates it once it has been published for `publishLead`. The schedule is computed
+ * from the persisted timestamps, so restarts neither reset nor skip it. Retired keys are pruned every minute.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Layer } from "effect"
+ * import { TokenIssuer } from "@chatauth/core/TokenIssuer"
+ * import { PersistentKeys } from "@chatauth/server/PersistentKeys"
+ * import { SqliteStore } from "@chatauth/server/SqliteStore"
+ *
+ * const Keys = PersistentKeys.layer({ alg: "RS256" }).pipe(Layer.provide(SqliteStore.layer({ dataDir: "./.chatauth" })))
+ * const Issuer = TokenIssuer.layer().pipe(Layer.provide(Keys))
+ *
+ * const rotateNow = Effect.gen(function*() {
+ *   const keys = yield* PersistentKeys
+ *   const next = yield* keys.rotate()
+ *   return next.kid
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ */
+import type { KeyImportError, KeyMaterial, SigningAlgorithm, SigningKey } from "@chatauth/core/KeyStore"
+import {
+  DuplicateKey,
+  exportKeyMaterial,
+  generateKey,
+  importKey,
+  importPem as importPemKey,
+  KeyStore,
+  UnknownKey
+} from "@chatauth/core/KeyStore"
+import type { ConfigError, Scope } from "effect"
+import { Clock, Config, Context, Duration, Effect, Layer, Option, Schema } from "effect"
+import { Store } from "./Store.js"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface PersistentKeysOptions {
+  /** Algorithm of generated keys (default RS256). */
+  readonly alg?: SigningAlgorithm | undefined
+  /** Lifetime of issued tokens (default 120 s). */
+  readonly tokenTtl?: Duration.DurationInput | undefined
+  /** Clock skew verifiers tolerate (default 30 s). */
+  readonly clockTolerance?: Duration.DurationInput | undefined
+  /** How long verifiers cache the JWKS (default 600 s). */
+  readonly jwksCacheTime?: Duration.DurationInput | undefined
+  /** Automatic rotation period; undefined (default) turns automatic rotation off. */
+  readonly rotationInterval?: Duration.DurationInput | undefined
+  /** How long a new key is published before it signs (default: `jwksCacheTime`). */
+  readonly publishLead?: Duration.DurationInput | undefined
+  /** How often retired keys past retention are pruned in the background (default 60 s). */
+  readonly pruneInterval?: Duration.DurationInput | undefined
+}
+
+/**
+ * There is no `next` key to promote.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class NoNextKey extends Schema.TaggedError<NoNextKey>()("NoNextKey", {}) {
+  override get message(): string {
+    return "there is no next key to activate"
+  }
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface PersistentKeysService {
+  /** Generates a key and publishes it as `next` (it does not sign yet). */
+  readonly rotate: (options?: { readonly alg?: SigningAlgorithm | undefined }) => Effect.Effect<SigningKey>
+  /** Makes the key the signing key; the previous active key becomes `retired`. Both are persisted. */
+  readonly activate: (kid: string) => Effect.Effect<SigningKey, UnknownKey>
+  /** Activates the most recent `next` key. */
+  readonly promoteNext: () => Effect.Effect<SigningKey, NoNextKey>
+  /**
+   * Removes retired keys retired more than `retention` before `now` (default: `Clock`'s now) from the store and the
+   * JWKS; returns their ids.
+   */
+  readonly prune: (now?: number) => Effect.Effect<ReadonlyArray<string>>
+  /** Unpublishes a key at once, whatever its state (e.g. a compromised key). */
+  readonly remove: (kid: string) => Effect.Effect<SigningKey, UnknownKey>
+  /**
+   * Imports an operator-supplied PKCS#8 private key and its certificate, as `next` (default) or straight `active`.
+   */
+  readonly importPem: (input: {
+    readonly privateKeyPem: string
+    readonly certificatePem: string
+    readonly kid?: string | undefined
+    readonly state?: "next" | "active" | undefined
+  }) => Effect.Effect<SigningKey, KeyImportError | DuplicateKey>
+  /** TTL + clock tolerance + JWKS cache time. */
+  readonly retention: Duration.Duration
+  /** How long a `next` key is published before the schedule activates it. */
+  readonly publishLead: Duration.Duration
+}
+
+/**
+ * @since 0.1.0
+ * @category services
+ */
+export class PersistentKeys extends Context.Tag("@chatauth/server/PersistentKeys")<
+  PersistentKeys,
+  PersistentKeysService
+>() {}
+
+const sameState = (a: KeyMaterial, key: SigningKey) =>
+  a.state === key.state && a.activatedAt === key.activatedAt && a.retiredAt === key.retiredAt
+
+/**
+ * Loads the keys and builds both services. Needs a scope for the background fibers.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (
+  options: PersistentKeysOptions = {}
+): Effect.Effect<
+  { readonly keys: PersistentKeysService; readonly keyStore: KeyStore.Service },
+  never,
+  Store | Scope.Scope
+> =>
+  Effect.gen(function*() {
+    const store = yield* Store
+    const alg = options.alg ?? "RS256"
+    const jwksCacheTime = Duration.decode(options.jwksCacheTime ?? Duration.seconds(600))
+    const retention = Duration.sum(
+      Duration.sum(Duration.decode(options.tokenTtl ?? Duration.seconds(120)), options.clockTolerance ?? Duration.seconds(30)),
+      jwksCacheTime
+    )
+    const publishLead = Duration.decode(options.publishLead ?? jwksCacheTime)
+    const lock = yield* Effect.makeSemaphore(1)
+
+    // What the store holds, by kid: state changes rewrite the row from here instead of re-exporting the private key.
+    const persisted = new Map<string, KeyMaterial>()
+    const materials = yield* store.keys.list()
+    const loaded: Array<SigningKey> = []
+    for (const material of materials) {
+      const key = yield* importKey(material).pipe(
+        Effect.orDieWith((error) => new Error(`Stored key ${material.kid} cannot be loaded: ${error.message}`))
+      )
+      persisted.set(material.kid, material)
+      loaded.push(key)
+    }
+    const keyStore = yield* KeyStore.make(loaded).pipe(Effect.orDie)
+
+    // Writes every key whose state differs from its stored row; the active key first, so that an interruption
+    // between two writes leaves at worst two active rows, which loading resolves in favour of the newer one.
+    const sync = Effect.gen(function*() {
+      const current = yield* keyStore.keys
+      for (const key of current) {
+        const stored = persisted.get(key.kid)
+        if (stored !== undefined && sameState(stored, key)) continue
+        const material: KeyMaterial = stored === undefined
+          ? yield* exportKeyMaterial(key)
+          : { ...stored, state: key.state, activatedAt: key.activatedAt, retiredAt: key.retiredAt }
+        yield* store.keys.upsert(material)
+        persisted.set(key.kid, material)
+      }
+    })
+
+    const serialized = <A, E>(effect: Effect.Effect<A, E>) =>
+      lock.withPermits(1)(Effect.uninterruptible(Effect.zipLeft(effect, sync)))
+
+    const add = (key: SigningKey) => serialized(keyStore.add(key))
+
+    if (Option.isNone(yield* Effect.option(keyStore.activeKey))) {
+      const key = yield* generateKey({ alg, state: "active" })
+      yield* add(key).pipe(Effect.orDie)
+      yield* Effect.logInfo("Generated a new active signing key").pipe(Effect.annotateLogs({ kid: key.kid, alg }))
+    } else {
+      // Loading may itself have changed states (two active rows after an interrupted activation).
+      yield* serialized(Effect.void)
+    }
+
+    const rotate: PersistentKeysService["rotate"] = (rotateOptions) =>
+      Effect.flatMap(generateKey({ alg: rotateOptions?.alg ?? alg, state: "next" }), (key) =>
+        add(key).pipe(
+          Effect.orDie,
+          Effect.tap((added) => Effect.logInfo("Published a next signing key").pipe(Effect.annotateLogs("kid", added.kid)))
+        ))
+
+    const activate: PersistentKeysService["activate"] = (kid) =>
+      serialized(keyStore.activate(kid)).pipe(
+        Effect.tap(() => Effect.logInfo("Activated a signing key").pipe(Effect.annotateLogs("kid", kid)))
+      )
+
+    const newestNext = Effect.map(keyStore.keys, (keys) =>
+      Option.fromNullable(
+        keys.filter((key) => key.state === "next").sort((a, b) => b.createdAt - a.createdAt)[0]
+      ))
+
+    const promoteNext: PersistentKeysService["promoteNext"] = () =>
+      Effect.flatMap(newestNext, Option.match({
+        onNone: () => Effect.fail(new NoNextKey()),
+        onSome: (key) => Effect.orDie(activate(key.kid))
+      }))
+
+    const prune: PersistentKeysService["prune"] = (now) =>
+      Effect.flatMap(now === undefined ? Clock.currentTimeMillis : Effect.succeed(now), (at) =>
+        lock.withPermits(1)(Effect.uninterruptible(
+          Effect.gen(function*() {
+            const removed = yield* keyStore.prune(at - Duration.toMillis(retention))
+            for (const key of removed) {
+              yield* store.keys.remove(key.kid)
+              persisted.delete(key.kid)
+            }
+            if (removed.length > 0) {
+              yield* Effect.logInfo("Pruned retired signing keys").pipe(
+                Effect.annotateLogs("kids", removed.map((key) => key.kid).join(","))
+              )
+            }
+            return removed.map((key) => key.kid)
+          })
+        )))
+
+    const remove: PersistentKeysService["remove"] = (kid) =>
+      lock.withPermits(1)(Effect.uninterruptible(
+        Effect.tap(keyStore.remove(kid), () =>
+          Effect.zipRight(
+            store.keys.remove(kid),
+            Effect.sync(() => persisted.delete(kid))
+          ))
+      ))
+
+    const importPem: PersistentKeysService["importPem"] = (input) =>
+      Effect.flatMap(
+        importPemKey({
+          privateKeyPem: input.privateKeyPem,
+          certificatePem: input.certificatePem,
+          state: input.state ?? "next",
+          ...(input.kid === undefined ? {} : { kid: input.kid })
+        }),
+        add
+      )
+
+    const service: PersistentKeysService = {
+      rotate,
+      activate,
+      promoteNext,
+      prune,
+      remove,
+      importPem,
+      retention,
+      publishLead
+    }
+
+    yield* Effect.forkScoped(
+      Effect.forever(Effect.zipRight(Effect.sleep(options.pruneInterval ?? Duration.minutes(1)), prune()))
+    )
+
+    if (options.rotationInterval !== undefined) {
+      const interval = Duration.toMillis(options.rotationInterval)
+      const lead = Duration.toMillis(publishLead)
+      const waitUntil = (at: number) =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) => at > now ? Effect.sleep(Duration.millis(at - now)) : Effect.void)
+      const step = Effect.gen(function*() {
+        const next = yield* newestNext
+        if (Option.isSome(next)) {
+          yield* waitUntil(next.value.createdAt + lead)
+          yield* promoteNext().pipe(Effect.ignore)
+          return
+        }
+        const active = yield* Effect.option(keyStore.activeKey)
+        const since = Option.isSome(active) ? active.value.activatedAt ?? active.value.createdAt : 0
+        yield* waitUntil(since + interval - lead)
+        yield* rotate()
+      })
+      yield* Effect.forkScoped(Effect.forever(step))
+    }
+
+    return { keys: service, keyStore }
+  })
+
+/**
+ * Provides `PersistentKeys` and core's `KeyStore` (for `TokenIssuer` and the JWKS), loaded from the `Store`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: PersistentKeysOptions = {}): Layer.Layer<PersistentKeys | KeyStore, never, Store> =>
+  Layer.scopedContext(
+    Effect.map(make(options), ({ keyStore, keys }) =>
+      Context.make(PersistentKeys, keys).pipe(Context.add(KeyStore, keyStore)))
+  )
+
+const nonNegative = (name: string, fallback: number) =>
+  Config.integer(name).pipe(
+    Config.validate({ message: "must not be negative", validation: (n) => n >= 0 }),
+    Config.withDefault(fallback)
+  )
+
+/**
+ * The options read from the environment:
+ *
+ * | variable | default |
+ * |---|---|
+ * | `CHATAUTH_SIGNING_ALG` | `RS256` (or `ES256`, `EdDSA`) |
+ * | `CHATAUTH_TOKEN_TTL_SECONDS` | 120 |
+ * | `CHATAUTH_CLOCK_TOLERANCE_SECONDS` | 30 |
+ * | `CHATAUTH_JWKS_CACHE_SECONDS` | 600 |
+ * | `CHATAUTH_KEY_ROTATION_HOURS` | unset: no automatic rotation |
+ * | `CHATAUTH_KEY_PUBLISH_LEAD_SECONDS` | `CHATAUTH_JWKS_CACHE_SECONDS` |
+ *
+ * @since 0.1.0
+ * @category config
+ */
+export const optionsConfig: Config.Config<PersistentKeysOptions> = Config.all({
+  alg: Config.literal("RS256", "ES256", "EdDSA")("CHATAUTH_SIGNING_ALG").pipe(Config.withDefault("RS256" as const)),
+  ttl: Config.integer("CHATAUTH_TOKEN_TTL_SECONDS").pipe(
+    Config.validate({ message: "must be a positive integer", validation: (n) => n > 0 }),
+    Config.withDefault(120)
+  ),
+  tolerance: nonNegative("CHATAUTH_CLOCK_TOLERANCE_SECONDS", 30),
+  jwksCache: nonNegative("CHATAUTH_JWKS_CACHE_SECONDS", 600),
+  rotationHours: Config.option(
+    Config.number("CHATAUTH_KEY_ROTATION_HOURS").pipe(
+      Config.validate({ message: "must be a positive number", validation: (n) => n > 0 })
+    )
+  ),
+  lead: Config.option(nonNegative("CHATAUTH_KEY_PUBLISH_LEAD_SECONDS", 0))
+}).pipe(Config.map((c): PersistentKeysOptions => ({
+  alg: c.alg,
+  tokenTtl: Duration.seconds(c.ttl),
+  clockTolerance: Duration.seconds(c.tolerance),
+  jwksCacheTime: Duration.seconds(c.jwksCache),
+  rotationInterval: Option.match(c.rotationHours, {
+    onNone: () => undefined,
+    onSome: (hours) => Duration.millis(Math.round(hours * 3_600_000))
+  }),
+  publishLead: Duration.seconds(Option.getOrElse(c.lead, () => c.jwksCache))
+})))
+
+/**
+ * `layer` with `optionsConfig`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig: Layer.Layer<PersistentKeys | KeyStore, ConfigError.ConfigError, Store> = Layer.unwrapEffect(
+  Effect.map(optionsConfig, layer)
+)

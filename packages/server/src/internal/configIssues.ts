@@ -1,0 +1,41 @@
+import type { ParseResult } from "effect"
+
+const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/
+
+/** @internal */
+export const jsonPath = (path: ReadonlyArray<PropertyKey>): string => {
+  let out = "$"
+  for (const key of path) {
+    if (typeof key === "number") out += `[${key}]`
+    else if (typeof key === "string" && IDENTIFIER.test(key)) out += `.${key}`
+    else out += `[${JSON.stringify(String(key))}]`
+  }
+  return out
+}
+
+/**
+ * Turns schema issues into `{ path, message }` pairs with JSON paths, without repeats.
+ *
+ * @internal
+ */
+export const formatIssues = (
+  issues: ReadonlyArray<ParseResult.ArrayFormatterIssue>
+): Array<{ readonly path: string; readonly message: string }> => {
+  const seen = new Set<string>()
+  const out: Array<{ readonly path: string; readonly message: string }> = []
+  for (const issue of issues) {
+    const path = jsonPath(issue.path)
+    // The only transformation that fails at the root is `parseJson` itself: say so instead of echoing a bare
+    // `SyntaxError` text.
+    const message = issue._tag === "Transformation" && issue.path.length === 0
+      ? `not valid JSON: ${issue.message}`
+      : issue._tag === "Unexpected"
+      ? `unknown key (${issue.message})`
+      : issue.message
+    const key = `${path}\u0000${message}`
+    if (seen.has(key)) continue
+    seen.add(key)
+    out.push({ path, message })
+  }
+  return out
+}
