@@ -55,23 +55,30 @@ const wireToText = (value: string | number, maxLength: number, check: Check | un
   return Either.right(text)
 }
 
-const attributeValue = (name: string, options: { readonly maxLength?: number; readonly check?: Check } = {}) => {
+const attributeValue = <A extends string = string>(
+  name: string,
+  options: { readonly maxLength?: number; readonly check?: Check; readonly to?: Schema.Schema<A> } = {}
+) => {
   const maxLength = options.maxLength ?? MAX_ATTRIBUTE_LENGTH
-  return Schema.transformOrFail(WireValue, Schema.NullOr(Schema.String), {
+  const to = (options.to ?? Schema.String) as Schema.Schema<A>
+  return Schema.transformOrFail(WireValue, Schema.NullOr(to), {
     strict: true,
     decode: (value, _, ast) => {
       if (value === null) return ParseResult.succeed(null)
       return Either.match(wireToText(value, maxLength, options.check), {
         onLeft: (message) => ParseResult.fail(new ParseResult.Type(ast, value, message)),
-        onRight: ParseResult.succeed
+        // The check has established that the text is an `A`.
+        onRight: (text) => ParseResult.succeed(text as A)
       })
     },
     encode: ParseResult.succeed
   }).annotations({ description: descriptionOf(name) })
 }
 
-const optionalAttribute = (name: string, options?: { readonly maxLength?: number; readonly check?: Check }) =>
-  Schema.optional(attributeValue(name, options))
+const optionalAttribute = <A extends string = string>(
+  name: string,
+  options?: { readonly maxLength?: number; readonly check?: Check; readonly to?: Schema.Schema<A> }
+) => Schema.optional(attributeValue(name, options))
 
 // Control characters have no place in a user name, and would be a way to smuggle lines into logs and headers.
 // eslint-disable-next-line no-control-regex
@@ -172,7 +179,7 @@ const requestFields = {
   productId: optionalAttribute("productId"),
   question: optionalAttribute("question"),
   queueId: optionalAttribute("queueId"),
-  resumeType: optionalAttribute("resumeType", { check: checkResumeType }),
+  resumeType: optionalAttribute("resumeType", { check: checkResumeType, to: ResumeType }),
   skipResources: optionalAttribute("skipResources"),
   stripeCode: optionalAttribute("stripeCode"),
   visitorBrowserHistory: optionalAttribute("visitorBrowserHistory")

@@ -13,7 +13,7 @@
  */
 import { HttpApiSchema } from "@effect/platform"
 import { Schema } from "effect"
-import { formatProblem, type RequestProblem } from "./ChatAuthenticate.js"
+import { formatProblem } from "./ChatAuthenticate.js"
 import { ADF_ERROR_JSON } from "./MediaTypes.js"
 
 /**
@@ -79,7 +79,9 @@ export class BadRequest extends Schema.TaggedError<BadRequest>()("BadRequest", f
     return new BadRequest({ details: [detail(formatProblem({ path, message }), code, path)] })
   }
   /** @since 0.1.0 */
-  static problems(problems: ReadonlyArray<RequestProblem>): BadRequest {
+  static problems(
+    problems: ReadonlyArray<{ readonly path: string; readonly message: string; readonly code: string }>
+  ): BadRequest {
     return new BadRequest({
       details: problems.map((p) => detail(formatProblem(p), p.code, p.path === "" ? undefined : p.path))
     })

@@ -36,8 +36,8 @@
  *
  * @since 0.1.0
  */
-import { calculateJwkThumbprint } from "jose"
 import { Clock, Context, Effect, Layer, Schema } from "effect"
+import { calculateJwkThumbprint } from "jose"
 import { algorithmParams } from "./internal/algorithms.js"
 import { createSelfSigned, parseCertificate } from "./internal/certificate.js"
 import { fromPem, toPem } from "./internal/pem.js"
@@ -217,8 +217,10 @@ const publicMembers = (jwk: JsonWebKey): Pick<PublicJwk, "n" | "e" | "crv" | "x"
   }
 }
 
-const sameMembers = (a: Pick<PublicJwk, "n" | "e" | "crv" | "x" | "y">, b: Pick<PublicJwk, "n" | "e" | "crv" | "x" | "y">) =>
-  a.n === b.n && a.e === b.e && a.crv === b.crv && a.x === b.x && a.y === b.y
+const sameMembers = (
+  a: Pick<PublicJwk, "n" | "e" | "crv" | "x" | "y">,
+  b: Pick<PublicJwk, "n" | "e" | "crv" | "x" | "y">
+) => a.n === b.n && a.e === b.e && a.crv === b.crv && a.x === b.x && a.y === b.y
 
 interface KeyParts {
   readonly alg: SigningAlgorithm
@@ -278,8 +280,8 @@ export const generateKey = (options: GenerateKeyOptions = {}): Effect.Effect<Sig
     Effect.promise(async () => {
       const alg = options.alg ?? "RS256"
       const state = options.state ?? "next"
-      const keys = (await crypto.subtle.generateKey(algorithmParams[alg].generate, true, ["sign", "verify"])) as
-        CryptoKeyPair
+      const keys =
+        (await crypto.subtle.generateKey(algorithmParams[alg].generate, true, ["sign", "verify"])) as CryptoKeyPair
       const certificate = await createSelfSigned({
         alg,
         keys,

@@ -35,10 +35,11 @@ import {
   createRemoteJWKSet,
   decodeProtectedHeader,
   type JSONWebKeySet,
-  type JWTVerifyGetKey,
-  jwtVerify
+  type JWK,
+  jwtVerify,
+  type JWTVerifyGetKey
 } from "jose"
-import type { SigningAlgorithm } from "./KeyStore.js"
+import type { PublicJwk, SigningAlgorithm } from "./KeyStore.js"
 import { ChatTokenClaims, DEFAULT_ISSUER } from "./TokenIssuer.js"
 
 /**
@@ -123,13 +124,23 @@ export interface RemoteJwks {
 }
 
 /**
+ * A JSON Web Key Set, e.g. `KeyStore`'s `jwks` or a parsed `jwks.json`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface JsonWebKeySet {
+  readonly keys: ReadonlyArray<PublicJwk | JWK>
+}
+
+/**
  * Where the verification keys come from: a JWKS object, a JWKS file (read once, when the layer is built), or a
  * JWKS URL (cached, refetched when a token names an unknown `kid`, at most once per cool-down).
  *
  * @since 0.1.0
  * @category models
  */
-export type JwksSource = JSONWebKeySet | { readonly file: string } | RemoteJwks
+export type JwksSource = JsonWebKeySet | { readonly file: string } | RemoteJwks
 
 /**
  * @since 0.1.0
@@ -175,7 +186,10 @@ const reasonMessages: Record<RejectionReason, string> = {
 
 const reject = (reason: RejectionReason, detail?: string) =>
   Effect.fail(
-    new TokenRejected({ reason, message: detail === undefined ? reasonMessages[reason] : `${reasonMessages[reason]}: ${detail}` })
+    new TokenRejected({
+      reason,
+      message: detail === undefined ? reasonMessages[reason] : `${reasonMessages[reason]}: ${detail}`
+    })
   )
 
 /**
@@ -220,6 +234,9 @@ const translate = (error: unknown): Effect.Effect<never, TokenRejected> => {
   }
 }
 
+// the signature may be empty so that `alg: none` tokens reach the algorithm check and are reported as such
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/
+
 const untrustedKeyHeaders = ["jwk", "jku", "x5u"] as const
 
 /** `undefined` when the first segment is not a base64url JSON object. */
@@ -233,7 +250,7 @@ const readHeader = (token: string): Record<string, unknown> | undefined => {
 
 const decodeClaims = Schema.decodeUnknownEither(ChatTokenClaims)
 
-const isKeySet = (source: JwksSource): source is JSONWebKeySet => "keys" in source
+const isKeySet = (source: JwksSource): source is JsonWebKeySet => "keys" in source
 
 const localKeys = (jwks: unknown, origin: string): Effect.Effect<JWTVerifyGetKey, JwksSourceError> =>
   Effect.try({
@@ -265,6 +282,9 @@ const resolveKeys = (source: JwksSource): Effect.Effect<JWTVerifyGetKey, JwksSou
   })
 }
 
+const isSigningAlgorithm = (alg: string): alg is SigningAlgorithm =>
+  alg === "RS256" || alg === "ES256" || alg === "EdDSA"
+
 const REQUIRED_CLAIMS = ["exp", "iat", "sub", "aud", "iss", "prn"]
 
 /**
@@ -274,17 +294,23 @@ const REQUIRED_CLAIMS = ["exp", "iat", "sub", "aud", "iss", "prn"]
 export const make = (options: TokenVerifierOptions): Effect.Effect<TokenVerifier.Service, JwksSourceError> =>
   Effect.map(resolveKeys(options.jwks), (getKey): TokenVerifier.Service => {
     const tolerance = options.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS
-    const algorithms = [...(options.algorithms ?? ["RS256"])]
-    const issuer = options.issuer === undefined ? DEFAULT_ISSUER : [...(typeof options.issuer === "string"
-      ? [options.issuer]
-      : options.issuer)]
+    // filtered at run time too: a JavaScript caller could pass "HS256" or "none" past the types
+    const algorithms = (options.algorithms ?? ["RS256"]).filter(isSigningAlgorithm)
+    const issuer = options.issuer === undefined ? DEFAULT_ISSUER : [
+      ...(typeof options.issuer === "string"
+        ? [options.issuer]
+        : options.issuer)
+    ]
     const audienceOf = (audience: string | ReadonlyArray<string> | undefined) =>
       audience === undefined ? undefined : typeof audience === "string" ? audience : [...audience]
     const configuredAudience = audienceOf(options.audience)
 
     const verify = (token: string, verifyOptions?: VerifyOptions) =>
       Effect.flatMap(Clock.currentTimeMillis, (now) => {
-        if (typeof token !== "string") return reject("malformed", "not a string")
+        // checked before the signature, so that a token with a corrupted segment reads as malformed, whichever it is
+        if (typeof token !== "string" || !COMPACT_JWS.test(token)) {
+          return reject("malformed", "not three base64url segments")
+        }
         const header = readHeader(token)
         if (header === undefined) return reject("malformed", "the header is not base64url JSON")
         for (const name of untrustedKeyHeaders) {
@@ -312,7 +338,10 @@ export const make = (options: TokenVerifierOptions): Effect.Effect<TokenVerifier
             if (Either.isLeft(claims)) return reject("malformed", "the claims are not those of a chat token")
             // jose only checks iat against maxTokenAge; a token issued in the future is not valid yet
             if (claims.right.iat > Math.floor(now / 1000) + tolerance) return reject("not_yet_valid")
-            return Effect.succeed<VerifiedToken>({ header: result.protectedHeader as TokenHeader, claims: claims.right })
+            return Effect.succeed<VerifiedToken>({
+              header: result.protectedHeader as TokenHeader,
+              claims: claims.right
+            })
           })
         )
       })
@@ -338,8 +367,7 @@ const optionalInteger = (name: string) =>
     Config.integer(name).pipe(Config.validate({ message: "must not be negative", validation: (n) => n >= 0 }))
   )
 
-const commaList = (value: string) =>
-  value.split(",").map((item) => item.trim()).filter((item) => item.length > 0)
+const commaList = (value: string) => value.split(",").map((item) => item.trim()).filter((item) => item.length > 0)
 
 /**
  * Configuration read by `TokenVerifier.layerConfig`:
@@ -372,7 +400,7 @@ export const TokenVerifierConfig: Config.Config<TokenVerifierOptions> = Config.a
   )
 }).pipe(Config.mapOrFail((config) => {
   const algorithms = commaList(config.algorithms)
-  const invalid = algorithms.filter((alg) => alg !== "RS256" && alg !== "ES256" && alg !== "EdDSA")
+  const invalid = algorithms.filter((alg) => !isSigningAlgorithm(alg))
   if (algorithms.length === 0 || invalid.length > 0) {
     return Either.left(
       ConfigError.InvalidData(["CHATAUTH_TOKEN_ALGORITHMS"], "expected a comma-separated list of RS256, ES256, EdDSA")
@@ -380,7 +408,9 @@ export const TokenVerifierConfig: Config.Config<TokenVerifierOptions> = Config.a
   }
   let jwks: JwksSource
   if (Option.isSome(config.url) && Option.isSome(config.file)) {
-    return Either.left(ConfigError.InvalidData(["CHATAUTH_JWKS_URL"], "set CHATAUTH_JWKS_URL or CHATAUTH_JWKS_FILE, not both"))
+    return Either.left(
+      ConfigError.InvalidData(["CHATAUTH_JWKS_URL"], "set CHATAUTH_JWKS_URL or CHATAUTH_JWKS_FILE, not both")
+    )
   } else if (Option.isSome(config.url)) {
     jwks = {
       url: config.url.value,

@@ -370,6 +370,16 @@ describe("MediaList", () => {
       }
     )
 
+    it("the derived Arbitrary reaches the interesting cases", () => {
+      const sample = fc.sample(anyList, { numRuns: 300, seed: 20240601 })
+      const documented = new Set<string>(MediaErrorCode.literals)
+      expect(sample.some((x) => x.channels.length === 0)).toBe(true)
+      expect(sample.some((x) => x.channels.length === 3)).toBe(true)
+      expect(sample.some((x) => unrecognizedErrors(x).some((u) => documented.has(u.token)))).toBe(true)
+      expect(sample.some((x) => unrecognizedErrors(x).some((u) => !documented.has(u.token)))).toBe(true)
+      expect(sample.some((x) => x.channels.some((c) => c.errors.length > 1))).toBe(true)
+    })
+
     it.prop("decode(encode(x)) = x (lenient)", [anyList], ([list]) => {
       expect(decode(encode(list))).toStrictEqual(Either.right(list))
     })

@@ -74,12 +74,6 @@ export interface AuditLogService {
 
 /**
  * @since 0.1.0
- * @category services
- */
-export class AuditLog extends Context.Tag("@chatauth/server/AuditLog")<AuditLog, AuditLogService>() {}
-
-/**
- * @since 0.1.0
  * @category models
  */
 export interface AuditLogOptions {
@@ -102,8 +96,7 @@ const clean = (value: string): string => {
   return CONTROL.test(cut) ? cut.replace(CONTROLS, "\uFFFD") : cut
 }
 
-const cleanOptional = (value: string | undefined): string | undefined =>
-  value === undefined ? undefined : clean(value)
+const cleanOptional = (value: string | undefined): string | undefined => value === undefined ? undefined : clean(value)
 
 /**
  * Builds the service; its scope's closing flushes the queue.
@@ -171,7 +164,7 @@ export const make = (options: AuditLogOptions = {}): Effect.Effect<AuditLogServi
 
     const record = (event: AuditEvent) => Queue.offer(queue, event).pipe(Effect.asVoid)
 
-    return AuditLog.of({
+    return {
       issued: (event) =>
         Effect.flatMap(Clock.currentTimeMillis, (time) =>
           record({
@@ -197,7 +190,7 @@ export const make = (options: AuditLogOptions = {}): Effect.Effect<AuditLogServi
           })
         }),
       flush: drain
-    })
+    }
   })
 
 /**
@@ -219,3 +212,24 @@ export const layerConfig: Layer.Layer<AuditLog, ConfigError.ConfigError, Store> 
     (millis) => layer({ flushInterval: Duration.millis(Math.max(1, millis)) })
   )
 )
+
+/**
+ * The audit trail service. `AuditLog.layer(options)` / `AuditLog.layerConfig` need a `Store`.
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export class AuditLog extends Context.Tag("@chatauth/server/AuditLog")<AuditLog, AuditLogService>() {
+  /**
+   * @since 0.1.0
+   */
+  static readonly make = make
+  /**
+   * @since 0.1.0
+   */
+  static readonly layer = layer
+  /**
+   * @since 0.1.0
+   */
+  static readonly layerConfig = layerConfig
+}

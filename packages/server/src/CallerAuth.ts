@@ -34,9 +34,9 @@
  *
  * @since 0.1.0
  */
-import { randomBytes } from "node:crypto"
 import type { ConfigError, Scope } from "effect"
 import { Clock, Config, Context, Duration, Effect, Fiber, Layer, Option, Redacted, Schema } from "effect"
+import { randomBytes } from "node:crypto"
 import { makeFailureTracker } from "./internal/failureTracker.js"
 import * as Password from "./internal/password.js"
 import { makeVerificationCache } from "./internal/verificationCache.js"
@@ -301,12 +301,6 @@ export interface CallerAuthService {
   readonly stats: Effect.Effect<CallerAuthStats>
 }
 
-/**
- * @since 0.1.0
- * @category services
- */
-export class CallerAuth extends Context.Tag("@chatauth/server/CallerAuth")<CallerAuth, CallerAuthService>() {}
-
 type Check =
   | { readonly _tag: "Valid"; readonly caller: Caller }
   | { readonly _tag: "Invalid" }
@@ -424,7 +418,10 @@ export const make = (
     const authenticate: CallerAuthService["authenticate"] = ({ clientAddress, password, username }) =>
       Effect.flatMap(Clock.currentTimeMillis, (now) => {
         const validName = validateUsername(username) === undefined
-        const lockMillis = Math.max(validName ? users.lockedFor(username, now) : 0, addresses.lockedFor(clientAddress, now))
+        const lockMillis = Math.max(
+          validName ? users.lockedFor(username, now) : 0,
+          addresses.lockedFor(clientAddress, now)
+        )
         if (lockMillis > 0) return Effect.fail(locked(lockMillis))
         const secret = Redacted.value(password)
         if (!validName || validatePassword(secret) !== undefined) {
@@ -457,8 +454,12 @@ export const make = (
               }
               case "Invalid": {
                 counters.failures++
-                if (users.fail(username, at)) counters.lockouts++
-                if (addresses.fail(clientAddress, at)) counters.lockouts++
+                if (users.fail(username, at)) {
+                  counters.lockouts++
+                }
+                if (addresses.fail(clientAddress, at)) {
+                  counters.lockouts++
+                }
                 return Effect.fail(new AuthRefused({ reason: "invalid" }))
               }
             }
@@ -490,8 +491,10 @@ export const make = (
           store.callers.insert({ username, passwordHash, privileges: privileges ?? [CHAT_PRIVILEGE] })
         ),
         Effect.flatMap(Option.match({
-          onNone: () => Effect.fail(new CallerExists({ username })),
-          onSome: (record) => Effect.succeed(toInfo(record))
+          onNone: () =>
+            Effect.fail(new CallerExists({ username })),
+          onSome: (record) =>
+            Effect.succeed(toInfo(record))
         }))
       )
 
@@ -527,7 +530,7 @@ export const make = (
             Effect.catchTag("CallerExists", () => Effect.succeed(false))
           ))
 
-    return CallerAuth.of({
+    return {
       authenticate,
       addCaller,
       setPassword,
@@ -536,7 +539,7 @@ export const make = (
       listCallers,
       ensureCaller,
       stats: Effect.sync(() => ({ ...counters }))
-    })
+    }
   })
 
 /**
@@ -597,6 +600,27 @@ export const optionsConfig: Config.Config<CallerAuthOptions> = Config.all({
 export const layerConfig: Layer.Layer<CallerAuth, ConfigError.ConfigError, Store> = Layer.unwrapEffect(
   Effect.map(optionsConfig, layer)
 )
+
+/**
+ * Authenticates callers and manages them. `CallerAuth.layer(options)` / `CallerAuth.layerConfig` need a `Store`.
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export class CallerAuth extends Context.Tag("@chatauth/server/CallerAuth")<CallerAuth, CallerAuthService>() {
+  /**
+   * @since 0.1.0
+   */
+  static readonly make = make
+  /**
+   * @since 0.1.0
+   */
+  static readonly layer = layer
+  /**
+   * @since 0.1.0
+   */
+  static readonly layerConfig = layerConfig
+}
 
 /**
  * Splits `user:password` (as in `CHATAUTH_BOOTSTRAP_CALLER`) at the first colon.

@@ -72,8 +72,9 @@ export const signingLatencyBuckets: ReadonlyArray<number> = [
 ]
 
 /**
- * The most distinct `chat_site` values tracked; further ones are counted under `chat_site="other"`. Sites come from
- * the config, so this only bounds memory if a caller passes something else.
+ * The most distinct `chat_site` values tracked; further ones are counted under `chat_site="other"` (so at most
+ * `maxChatSites + 1` series). Sites come from the config, so this only bounds memory if a caller passes something
+ * else.
  *
  * @since 0.1.0
  * @category constants
@@ -272,7 +273,11 @@ export const makeMetrics: Effect.Effect<Metrics["Type"], never, Scope.Scope> = E
       out += sample("chatauth_auth_failures_total", [["reason", REASONS[i]]], authFailures[i])
     }
 
-    out += familyHeader("chatauth_lockouts_total", "counter", "Lockouts started, by scope: user name or client address.")
+    out += familyHeader(
+      "chatauth_lockouts_total",
+      "counter",
+      "Lockouts started, by scope: user name or client address."
+    )
     for (let i = 0; i < SCOPES.length; i++) {
       out += sample("chatauth_lockouts_total", [["scope", SCOPES[i]]], lockouts[i])
     }
@@ -287,7 +292,11 @@ export const makeMetrics: Effect.Effect<Metrics["Type"], never, Scope.Scope> = E
     out += sample("chatauth_process_heap_total_bytes", [], memory.heapTotal)
     out += familyHeader("chatauth_process_cpu_seconds_total", "counter", "User and system CPU time, in seconds.")
     out += sample("chatauth_process_cpu_seconds_total", [], (cpu.user + cpu.system) / 1e6)
-    out += familyHeader("chatauth_process_start_time_seconds", "gauge", "When the metrics registry started (Unix time).")
+    out += familyHeader(
+      "chatauth_process_start_time_seconds",
+      "gauge",
+      "When the metrics registry started (Unix time)."
+    )
     out += sample("chatauth_process_start_time_seconds", [], startedAt / 1000)
     out += familyHeader("chatauth_process_uptime_seconds", "gauge", "Seconds since the metrics registry started.")
     out += sample("chatauth_process_uptime_seconds", [], Math.max(0, now - startedAt) / 1000)

@@ -115,15 +115,6 @@ export interface PersistentKeysService {
   readonly publishLead: Duration.Duration
 }
 
-/**
- * @since 0.1.0
- * @category services
- */
-export class PersistentKeys extends Context.Tag("@chatauth/server/PersistentKeys")<
-  PersistentKeys,
-  PersistentKeysService
->() {}
-
 const sameState = (a: KeyMaterial, key: SigningKey) =>
   a.state === key.state && a.activatedAt === key.activatedAt && a.retiredAt === key.retiredAt
 
@@ -145,7 +136,10 @@ export const make = (
     const alg = options.alg ?? "RS256"
     const jwksCacheTime = Duration.decode(options.jwksCacheTime ?? Duration.seconds(600))
     const retention = Duration.sum(
-      Duration.sum(Duration.decode(options.tokenTtl ?? Duration.seconds(120)), options.clockTolerance ?? Duration.seconds(30)),
+      Duration.sum(
+        Duration.decode(options.tokenTtl ?? Duration.seconds(120)),
+        options.clockTolerance ?? Duration.seconds(30)
+      ),
       jwksCacheTime
     )
     const publishLead = Duration.decode(options.publishLead ?? jwksCacheTime)
@@ -197,7 +191,9 @@ export const make = (
       Effect.flatMap(generateKey({ alg: rotateOptions?.alg ?? alg, state: "next" }), (key) =>
         add(key).pipe(
           Effect.orDie,
-          Effect.tap((added) => Effect.logInfo("Published a next signing key").pipe(Effect.annotateLogs("kid", added.kid)))
+          Effect.tap((added) =>
+            Effect.logInfo("Published a next signing key").pipe(Effect.annotateLogs("kid", added.kid))
+          )
         ))
 
     const activate: PersistentKeysService["activate"] = (kid) =>
@@ -211,10 +207,13 @@ export const make = (
       ))
 
     const promoteNext: PersistentKeysService["promoteNext"] = () =>
-      Effect.flatMap(newestNext, Option.match({
-        onNone: () => Effect.fail(new NoNextKey()),
-        onSome: (key) => Effect.orDie(activate(key.kid))
-      }))
+      Effect.flatMap(
+        newestNext,
+        Option.match({
+          onNone: () => Effect.fail(new NoNextKey()),
+          onSome: (key) => Effect.orDie(activate(key.kid))
+        })
+      )
 
     const prune: PersistentKeysService["prune"] = (now) =>
       Effect.flatMap(now === undefined ? Clock.currentTimeMillis : Effect.succeed(now), (at) =>
@@ -227,7 +226,12 @@ export const make = (
             }
             if (removed.length > 0) {
               yield* Effect.logInfo("Pruned retired signing keys").pipe(
-                Effect.annotateLogs("kids", removed.map((key) => key.kid).join(","))
+                Effect.annotateLogs(
+                  "kids",
+                  removed.map((key) =>
+                    key.kid
+                  ).join(",")
+                )
               )
             }
             return removed.map((key) => key.kid)
@@ -273,7 +277,10 @@ export const make = (
       const interval = Duration.toMillis(options.rotationInterval)
       const lead = Duration.toMillis(publishLead)
       const waitUntil = (at: number) =>
-        Effect.flatMap(Clock.currentTimeMillis, (now) => at > now ? Effect.sleep(Duration.millis(at - now)) : Effect.void)
+        Effect.flatMap(
+          Clock.currentTimeMillis,
+          (now) => at > now ? Effect.sleep(Duration.millis(at - now)) : Effect.void
+        )
       const step = Effect.gen(function*() {
         const next = yield* newestNext
         if (Option.isSome(next)) {
@@ -300,8 +307,10 @@ export const make = (
  */
 export const layer = (options: PersistentKeysOptions = {}): Layer.Layer<PersistentKeys | KeyStore, never, Store> =>
   Layer.scopedContext(
-    Effect.map(make(options), ({ keyStore, keys }) =>
-      Context.make(PersistentKeys, keys).pipe(Context.add(KeyStore, keyStore)))
+    Effect.map(
+      make(options),
+      ({ keyStore, keys }) => Context.make(PersistentKeys, keys).pipe(Context.add(KeyStore, keyStore))
+    )
   )
 
 const nonNegative = (name: string, fallback: number) =>
@@ -338,7 +347,11 @@ export const optionsConfig: Config.Config<PersistentKeysOptions> = Config.all({
       Config.validate({ message: "must be a positive number", validation: (n) => n > 0 })
     )
   ),
-  lead: Config.option(nonNegative("CHATAUTH_KEY_PUBLISH_LEAD_SECONDS", 0))
+  lead: Config.option(
+    Config.integer("CHATAUTH_KEY_PUBLISH_LEAD_SECONDS").pipe(
+      Config.validate({ message: "must not be negative", validation: (n) => n >= 0 })
+    )
+  )
 }).pipe(Config.map((c): PersistentKeysOptions => ({
   alg: c.alg,
   tokenTtl: Duration.seconds(c.ttl),
@@ -360,3 +373,28 @@ export const optionsConfig: Config.Config<PersistentKeysOptions> = Config.all({
 export const layerConfig: Layer.Layer<PersistentKeys | KeyStore, ConfigError.ConfigError, Store> = Layer.unwrapEffect(
   Effect.map(optionsConfig, layer)
 )
+
+/**
+ * Persistent signing keys and their rotation. `PersistentKeys.layer(options)` / `PersistentKeys.layerConfig` need a
+ * `Store` and also provide core's `KeyStore`.
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export class PersistentKeys extends Context.Tag("@chatauth/server/PersistentKeys")<
+  PersistentKeys,
+  PersistentKeysService
+>() {
+  /**
+   * @since 0.1.0
+   */
+  static readonly make = make
+  /**
+   * @since 0.1.0
+   */
+  static readonly layer = layer
+  /**
+   * @since 0.1.0
+   */
+  static readonly layerConfig = layerConfig
+}

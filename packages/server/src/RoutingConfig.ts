@@ -80,9 +80,7 @@ export const ChatSiteName = Schema.String.pipe(
 export const PoolId = Schema.String.pipe(
   Schema.filter((s) => POOL_ID.test(s), {
     message: (issue) =>
-      `a pool id must be 1-200 characters without whitespace or control characters, got ${
-        JSON.stringify(issue.actual)
-      }`
+      `a pool id must be 1-200 characters without whitespace or control characters, got ${JSON.stringify(issue.actual)}`
   }),
   Schema.annotations({ identifier: "PoolId" })
 )
@@ -190,7 +188,9 @@ export interface ChannelServer extends Schema.Schema.Type<typeof ChannelServer> 
 // Ids arrive from clients as strings or integers (spec §2), so a rule may name them either way; both compare as text.
 const MatchValue = Schema.Union(
   Schema.String,
-  Schema.Number.pipe(Schema.filter((n) => Number.isSafeInteger(n), { message: () => "expected a string or an integer" }))
+  Schema.Number.pipe(
+    Schema.filter((n) => Number.isSafeInteger(n), { message: () => "expected a string or an integer" })
+  )
 )
 
 const MatchValues = Schema.transform(

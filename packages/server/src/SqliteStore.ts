@@ -10,7 +10,10 @@
  * - WAL journal, `synchronous=NORMAL` (a commit costs no fsync; a power loss may drop the last commits, never
  *   corrupt the file), `busy_timeout` so a CLI writing to the same file waits instead of failing.
  * - Migrations are defined in code and run at start; running them again on an up-to-date file changes nothing.
- * - Statements are prepared once and reused (the client's statement cache); every query is keyed by the primary key.
+ * - Statements are prepared once and reused (the client's statement cache); look-ups go by primary key.
+ * - Assignments (one per issued token: the hot path) are written behind, in batches a few milliseconds later, and
+ *   read back from memory until then; closing the layer (a graceful stop) writes what is pending. A crash can
+ *   lose the last few milliseconds of assignments, which only costs those users their stickiness.
  *
  * @example
  * ```ts
@@ -27,11 +30,11 @@
  * @since 0.1.0
  */
 import type { KeyMaterial } from "@chatauth/core/KeyStore"
+import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
 import * as Migrator from "@effect/sql/Migrator"
 import * as SqlClient from "@effect/sql/SqlClient"
-import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
-import type { ConfigError, Redacted } from "effect"
-import { Clock, Config, Effect, Layer, Option } from "effect"
+import type { ConfigError, Redacted, Scope } from "effect"
+import { Clock, Config, Duration, Effect, Fiber, Layer, Option, Queue } from "effect"
 import * as NodeFs from "node:fs"
 import * as NodePath from "node:path"
 import { makeSealer } from "./internal/keyEncryption.js"
@@ -48,6 +51,8 @@ export interface SqliteStoreOptions {
   readonly dataDir: string
   /** How long a write waits for a lock held by another process (default 5000 ms). */
   readonly busyTimeoutMillis?: number | undefined
+  /** Delay before pending assignments are written (default 5 ms); a graceful stop writes them at once. */
+  readonly assignmentFlushInterval?: Duration.DurationInput | undefined
   /** When set, private keys are encrypted at rest with a key derived from it. */
   readonly keyEncryptionSecret?: Redacted.Redacted<string> | undefined
 }
@@ -162,21 +167,25 @@ const toAuditRow = (event: AuditEvent): AuditRow => ({
   kid: event.kid ?? null
 })
 
-// Rows per INSERT: 9 parameters each, far below SQLite's 32766-parameter limit.
+// Rows per INSERT: 9 (audit) or 5 (assignments) parameters each, far below SQLite's 32766-parameter limit.
 const AUDIT_CHUNK = 500
+const ASSIGNMENT_CHUNK = 1000
 
 /**
  * Builds a `Store` over an already provided `SqlClient` (migrations must have run). Exposed so another
- * SQLite-compatible client can reuse it; most users want `layer`.
+ * SQLite-compatible client can reuse it; most users want `layer`. Needs a scope: closing it writes pending
+ * assignments.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const make = (options: {
   readonly keyEncryptionSecret?: Redacted.Redacted<string> | undefined
-} = {}): Effect.Effect<StoreService, never, SqlClient.SqlClient> =>
+  readonly assignmentFlushInterval?: Duration.DurationInput | undefined
+} = {}): Effect.Effect<StoreService, never, SqlClient.SqlClient | Scope.Scope> =>
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
+    const flushInterval = options.assignmentFlushInterval ?? Duration.millis(5)
     const sealer = makeSealer(options.keyEncryptionSecret)
     const seal = (pem: string) => Effect.try(() => sealer.seal(pem)).pipe(Effect.orDie)
     const open = (pem: string) => Effect.try(() => sealer.open(pem)).pipe(Effect.orDie)
@@ -198,26 +207,34 @@ export const make = (options: {
             VALUES (${username}, ${passwordHash}, ${JSON.stringify(privileges)}, ${now}, ${now})
             ON CONFLICT (username) DO NOTHING
             RETURNING *`).pipe(
-            Effect.map((rows) => Option.map(Option.fromNullable(rows[0]), toCaller)),
+            Effect.map((rows) =>
+              Option.map(Option.fromNullable(rows[0]), toCaller)
+            ),
             Effect.orDie
           ),
       updatePassword: (username, passwordHash) =>
         Effect.flatMap(Clock.currentTimeMillis, (now) =>
           sql<{ username: string }>`UPDATE callers SET password_hash = ${passwordHash}, updated_at = ${now}
             WHERE username = ${username} RETURNING username`).pipe(
-            Effect.map((rows) => rows.length > 0),
+            Effect.map((rows) =>
+              rows.length > 0
+            ),
             Effect.orDie
           ),
       setPrivileges: (username, privileges) =>
         Effect.flatMap(Clock.currentTimeMillis, (now) =>
           sql<{ username: string }>`UPDATE callers SET privileges = ${JSON.stringify(privileges)}, updated_at = ${now}
             WHERE username = ${username} RETURNING username`).pipe(
-            Effect.map((rows) => rows.length > 0),
+            Effect.map((rows) =>
+              rows.length > 0
+            ),
             Effect.orDie
           ),
       remove: (username) =>
         sql<{ username: string }>`DELETE FROM callers WHERE username = ${username} RETURNING username`.pipe(
-          Effect.map((rows) => rows.length > 0),
+          Effect.map((rows) =>
+            rows.length > 0
+          ),
           Effect.orDie
         )
     }
@@ -257,20 +274,62 @@ export const make = (options: {
         )
     }
 
+    // Assignments are written behind: `record` only updates `pendingAssignments` (read back by `find`) and wakes
+    // a fiber that upserts everything pending in one transaction after `assignmentFlushInterval`. One commit per
+    // request cost about 100 µs; one per batch costs a few µs per row. The scope's closing flushes what is left.
+    const pendingAssignments = new Map<string, Assignment>()
+    const wake = yield* Queue.sliding<void>(1)
+    const flushLock = yield* Effect.makeSemaphore(1)
+
+    const upsertAssignments = (rows: ReadonlyArray<Assignment>) =>
+      sql`INSERT INTO assignments ${
+        sql.insert(rows.map((a) => ({
+          auth_user_name: a.authUserName,
+          chat_site_name: a.chatSiteName,
+          domain: a.domain,
+          pool_id: a.poolId,
+          assigned_at: a.assignedAt
+        })))
+      } ON CONFLICT (auth_user_name) DO UPDATE SET chat_site_name = excluded.chat_site_name,
+          domain = excluded.domain, pool_id = excluded.pool_id, assigned_at = excluded.assigned_at`
+
+    const flushAssignments = flushLock.withPermits(1)(Effect.uninterruptible(Effect.suspend(() => {
+      if (pendingAssignments.size === 0) return Effect.void
+      const batch = Array.from(pendingAssignments.values())
+      const chunks: Array<ReadonlyArray<Assignment>> = []
+      for (let i = 0; i < batch.length; i += ASSIGNMENT_CHUNK) chunks.push(batch.slice(i, i + ASSIGNMENT_CHUNK))
+      return Effect.forEach(chunks, upsertAssignments, { discard: true }).pipe(
+        sql.withTransaction,
+        Effect.tap(() =>
+          Effect.sync(() => {
+            // Keep what was recorded again while we were writing.
+            for (const a of batch) if (pendingAssignments.get(a.authUserName) === a) pendingAssignments.delete(a.authUserName)
+          })
+        ),
+        Effect.catchAllCause((cause) => Effect.logError("store: writing assignments failed; will retry", cause))
+      )
+    })))
+
+    const assignmentWriter = yield* Effect.forkDaemon(Effect.forever(
+      Queue.take(wake).pipe(Effect.zipRight(Effect.sleep(flushInterval)), Effect.zipRight(flushAssignments))
+    ))
+    yield* Effect.addFinalizer(() => Effect.zipRight(Fiber.interrupt(assignmentWriter), flushAssignments))
+
     const assignments: StoreService["assignments"] = {
       find: (authUserName) =>
-        sql<AssignmentRow>`SELECT * FROM assignments WHERE auth_user_name = ${authUserName}`.pipe(
-          Effect.map((rows) => Option.map(Option.fromNullable(rows[0]), toAssignment)),
-          Effect.orDie
-        ),
-      record: (a) =>
-        sql`INSERT INTO assignments (auth_user_name, chat_site_name, domain, pool_id, assigned_at)
-          VALUES (${a.authUserName}, ${a.chatSiteName}, ${a.domain}, ${a.poolId}, ${a.assignedAt})
-          ON CONFLICT (auth_user_name) DO UPDATE SET chat_site_name = excluded.chat_site_name,
-            domain = excluded.domain, pool_id = excluded.pool_id, assigned_at = excluded.assigned_at`.pipe(
-          Effect.asVoid,
-          Effect.orDie
-        )
+        Effect.suspend(() => {
+          const pending = pendingAssignments.get(authUserName)
+          if (pending !== undefined) return Effect.succeed(Option.some(pending))
+          return sql<AssignmentRow>`SELECT * FROM assignments WHERE auth_user_name = ${authUserName}`.pipe(
+            Effect.map((rows) => Option.map(Option.fromNullable(rows[0]), toAssignment)),
+            Effect.orDie
+          )
+        }),
+      record: (assignment) =>
+        Effect.sync(() => {
+          pendingAssignments.set(assignment.authUserName, assignment)
+          wake.unsafeOffer(undefined)
+        })
     }
 
     const insertAudit = (events: ReadonlyArray<AuditEvent>) =>
@@ -316,7 +375,7 @@ export const layer = (options: SqliteStoreOptions): Layer.Layer<Store> =>
   Layer.unwrapEffect(
     Effect.map(prepareFiles(options.dataDir), (filename) => {
       const client = SqliteClient.layer({ filename }).pipe(Layer.orDie)
-      const store = Layer.effect(
+      const store = Layer.scoped(
         Store,
         Effect.gen(function*() {
           const sql = yield* SqlClient.SqlClient
@@ -327,7 +386,10 @@ export const layer = (options: SqliteStoreOptions): Layer.Layer<Store> =>
         }).pipe(
           Effect.orDie,
           Effect.zipRight(migrate),
-          Effect.zipRight(make({ keyEncryptionSecret: options.keyEncryptionSecret }))
+          Effect.zipRight(make({
+            keyEncryptionSecret: options.keyEncryptionSecret,
+            assignmentFlushInterval: options.assignmentFlushInterval
+          }))
         )
       )
       return Layer.provide(store, client)

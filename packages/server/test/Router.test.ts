@@ -252,7 +252,8 @@ describe("Router", () => {
       const memory = yield* Effect.provide(AssignmentStore, AssignmentStore.layerMemory())
       const counting = AssignmentStore.of({
         find: (user) => Effect.zipRight(Effect.sync(() => calls.push(`find ${user}`)), memory.find(user)),
-        record: (a: StoredAssignment) => Effect.zipRight(Effect.sync(() => calls.push(`record ${a.authUserName}`)), memory.record(a))
+        record: (a: StoredAssignment) =>
+          Effect.zipRight(Effect.sync(() => calls.push(`record ${a.authUserName}`)), memory.record(a))
       })
       const router = yield* Effect.provideService(makeRouter(equalSites), AssignmentStore, counting)
       yield* router.route({ authUserName: "a" })
@@ -303,10 +304,13 @@ describe("Router", () => {
         const fs = yield* FileSystem.FileSystem
         const dir = yield* fs.makeTempDirectoryScoped()
         const file = `${dir}/routing.json`
-        yield* fs.writeFileString(file, JSON.stringify({
-          channelServers: [{ chatSiteName: "only", domain: "only.example", pools: ["9:9"] }],
-          resumeWindowSeconds: 3600
-        }))
+        yield* fs.writeFileString(
+          file,
+          JSON.stringify({
+            channelServers: [{ chatSiteName: "only", domain: "only.example", pools: ["9:9"] }],
+            resumeWindowSeconds: 3600
+          })
+        )
         const router = yield* Effect.provide(
           Router,
           fromEnv({ CHATAUTH_ROUTING_CONFIG: file, CHATAUTH_RESUME_WINDOW_SECONDS: "10" })

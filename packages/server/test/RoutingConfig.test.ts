@@ -17,8 +17,7 @@ const issueShape = {
   ]
 }
 
-const decodeError = (json: string, file = "/etc/chatauth/routing.json") =>
-  Effect.flip(decodeRoutingConfig(json, file))
+const decodeError = (json: string, file = "/etc/chatauth/routing.json") => Effect.flip(decodeRoutingConfig(json, file))
 
 const writeTemp = (content: string) =>
   Effect.gen(function*() {
@@ -80,9 +79,19 @@ describe("RoutingConfig", () => {
     ["no channelServers key", {}, "$.channelServers", "is missing"],
     ["duplicate site name", { channelServers: [site, site] }, "$.channelServers[1].chatSiteName", "duplicate"],
     ["empty pools", { channelServers: [{ ...site, pools: [] }] }, "$.channelServers[0].pools", "at least one pool"],
-    ["duplicate pool", { channelServers: [{ ...site, pools: ["1:1", "1:1"] }] }, "$.channelServers[0].pools[1]", "duplicate"],
+    [
+      "duplicate pool",
+      { channelServers: [{ ...site, pools: ["1:1", "1:1"] }] },
+      "$.channelServers[0].pools[1]",
+      "duplicate"
+    ],
     ["zero site weight", { channelServers: [{ ...site, weight: 0 }] }, "$.channelServers[0].weight", "weight must be"],
-    ["fractional weight", { channelServers: [{ ...site, weight: 1.5 }] }, "$.channelServers[0].weight", "weight must be"],
+    [
+      "fractional weight",
+      { channelServers: [{ ...site, weight: 1.5 }] },
+      "$.channelServers[0].weight",
+      "weight must be"
+    ],
     ["string weight", { channelServers: [{ ...site, weight: "2" }] }, "$.channelServers[0].weight", "number"],
     [
       "negative pool weight",
@@ -90,15 +99,45 @@ describe("RoutingConfig", () => {
       "$.channelServers[0].pools[0].weight",
       "weight must be"
     ],
-    ["pool with a space", { channelServers: [{ ...site, pools: ["101 1"] }] }, "$.channelServers[0].pools[0]", "pool id"],
+    [
+      "pool with a space",
+      { channelServers: [{ ...site, pools: ["101 1"] }] },
+      "$.channelServers[0].pools[0]",
+      "pool id"
+    ],
     ["empty pool id", { channelServers: [{ ...site, pools: [""] }] }, "$.channelServers[0].pools[0]", "pool id"],
-    ["object pool without id", { channelServers: [{ ...site, pools: [{ weight: 1 }] }] }, "$.channelServers[0].pools[0].id", "missing"],
+    [
+      "object pool without id",
+      { channelServers: [{ ...site, pools: [{ weight: 1 }] }] },
+      "$.channelServers[0].pools[0].id",
+      "missing"
+    ],
     ["numeric pool", { channelServers: [{ ...site, pools: [452] }] }, "$.channelServers[0].pools[0]", "a pool is"],
-    ["domain with scheme", { channelServers: [{ ...site, domain: "https://a.example" }] }, "$.channelServers[0].domain", "domain"],
-    ["domain with path", { channelServers: [{ ...site, domain: "a.example/x" }] }, "$.channelServers[0].domain", "domain"],
-    ["port out of range", { channelServers: [{ ...site, domain: "a.example:70000" }] }, "$.channelServers[0].domain", "domain"],
+    [
+      "domain with scheme",
+      { channelServers: [{ ...site, domain: "https://a.example" }] },
+      "$.channelServers[0].domain",
+      "domain"
+    ],
+    [
+      "domain with path",
+      { channelServers: [{ ...site, domain: "a.example/x" }] },
+      "$.channelServers[0].domain",
+      "domain"
+    ],
+    [
+      "port out of range",
+      { channelServers: [{ ...site, domain: "a.example:70000" }] },
+      "$.channelServers[0].domain",
+      "domain"
+    ],
     ["empty domain", { channelServers: [{ ...site, domain: "" }] }, "$.channelServers[0].domain", "domain"],
-    ["site name with a slash", { channelServers: [{ ...site, chatSiteName: "a/b" }] }, "$.channelServers[0].chatSiteName", "chatSiteName"],
+    [
+      "site name with a slash",
+      { channelServers: [{ ...site, chatSiteName: "a/b" }] },
+      "$.channelServers[0].chatSiteName",
+      "chatSiteName"
+    ],
     ["misspelt key", { channelServers: [{ ...site, wieght: 2 }] }, "$.channelServers[0].wieght", "unknown key"],
     [
       "rule naming an unknown site",
@@ -106,9 +145,24 @@ describe("RoutingConfig", () => {
       "$.rules[0].sites[0]",
       "unknown site \"site-z\""
     ],
-    ["rule without criteria", { channelServers: [site], rules: [{ match: {}, sites: ["site-a"] }] }, "$.rules[0].match", "at least one"],
-    ["rule without sites", { channelServers: [site], rules: [{ match: { queueId: 1 }, sites: [] }] }, "$.rules[0].sites", "at least one site"],
-    ["negative resume window", { channelServers: [site], resumeWindowSeconds: -1 }, "$.resumeWindowSeconds", "resumeWindowSeconds"],
+    [
+      "rule without criteria",
+      { channelServers: [site], rules: [{ match: {}, sites: ["site-a"] }] },
+      "$.rules[0].match",
+      "at least one"
+    ],
+    [
+      "rule without sites",
+      { channelServers: [site], rules: [{ match: { queueId: 1 }, sites: [] }] },
+      "$.rules[0].sites",
+      "at least one site"
+    ],
+    [
+      "negative resume window",
+      { channelServers: [site], resumeWindowSeconds: -1 },
+      "$.resumeWindowSeconds",
+      "resumeWindowSeconds"
+    ],
     ["not an object", [site], "$", "Expected"]
   ]
 
@@ -167,7 +221,9 @@ describe("RoutingConfig", () => {
 
   it.scoped("a bad file fails with its name and the JSON path", () =>
     Effect.gen(function*() {
-      const file = yield* writeTemp(JSON.stringify({ channelServers: [{ ...issueShape.channelServers[0], weight: -1 }] }))
+      const file = yield* writeTemp(
+        JSON.stringify({ channelServers: [{ ...issueShape.channelServers[0], weight: -1 }] })
+      )
       const error = yield* Effect.flip(loadRoutingConfig(file))
       expect(error.message).toBe(
         `Invalid routing config ${file}:\n  - $.channelServers[0].weight: weight must be an integer from 1 to 1000000, got -1`

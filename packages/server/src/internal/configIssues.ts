@@ -2,7 +2,13 @@ import type { ParseResult } from "effect"
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/
 
-/** @internal */
+/**
+ * Formats a schema issue path as a JSONPath, e.g. `$.channelServers[1].weight`.
+ *
+ * @since 0.1.0
+ * @category internal
+ * @internal
+ */
 export const jsonPath = (path: ReadonlyArray<PropertyKey>): string => {
   let out = "$"
   for (const key of path) {
@@ -16,6 +22,8 @@ export const jsonPath = (path: ReadonlyArray<PropertyKey>): string => {
 /**
  * Turns schema issues into `{ path, message }` pairs with JSON paths, without repeats.
  *
+ * @since 0.1.0
+ * @category internal
  * @internal
  */
 export const formatIssues = (

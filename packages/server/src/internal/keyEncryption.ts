@@ -1,5 +1,5 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto"
 import { Redacted } from "effect"
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto"
 
 const PREFIX = "enc:v1:"
 

@@ -1,5 +1,5 @@
-import { randomBytes, scrypt, timingSafeEqual } from "node:crypto"
 import { Effect } from "effect"
+import { randomBytes, scrypt, timingSafeEqual } from "node:crypto"
 
 /** @internal */
 export interface ScryptParams {

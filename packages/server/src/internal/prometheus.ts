@@ -6,6 +6,8 @@ const escapeChar = (c: string): string => c === "\\" ? "\\\\" : c === "\"" ? "\\
 /**
  * Escapes a label value for the text format 0.0.4: backslash, double quote and line feed.
  *
+ * @since 0.1.0
+ * @category internal
  * @internal
  */
 export const escapeLabelValue = (value: string): string => value.replace(LABEL_SPECIAL, escapeChar)
@@ -13,6 +15,8 @@ export const escapeLabelValue = (value: string): string => value.replace(LABEL_S
 /**
  * Escapes `# HELP` text: backslash and line feed.
  *
+ * @since 0.1.0
+ * @category internal
  * @internal
  */
 export const escapeHelp = (text: string): string => text.replace(HELP_SPECIAL, escapeChar)
@@ -20,6 +24,8 @@ export const escapeHelp = (text: string): string => text.replace(HELP_SPECIAL, e
 /**
  * Formats a sample value as the text format expects (`+Inf`, `-Inf`, `NaN`, Go-parsable floats).
  *
+ * @since 0.1.0
+ * @category internal
  * @internal
  */
 export const formatValue = (value: number): string =>
@@ -28,6 +34,8 @@ export const formatValue = (value: number): string =>
 /**
  * The `# HELP` and `# TYPE` lines of a metric family.
  *
+ * @since 0.1.0
+ * @category internal
  * @internal
  */
 export const familyHeader = (name: string, type: "counter" | "gauge" | "histogram", help: string): string =>
@@ -36,6 +44,8 @@ export const familyHeader = (name: string, type: "counter" | "gauge" | "histogra
 /**
  * One sample line. `labels` are name/value pairs; values are escaped here.
  *
+ * @since 0.1.0
+ * @category internal
  * @internal
  */
 export const sample = (name: string, labels: ReadonlyArray<readonly [string, string]>, value: number): string => {

@@ -5,6 +5,8 @@
  * B B A B, not A B B B), so load spreads evenly even over short windows and the spread is reproducible in tests,
  * unlike random choice.
  *
+ * @since 0.1.0
+ * @category internal
  * @internal
  */
 export const smoothWeightedRoundRobin = <A>(

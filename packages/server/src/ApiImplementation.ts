@@ -1,0 +1,161 @@
+/**
+ * The server's implementation of the `HttpApi` contract of `@chatauth/core`: describe, the "Not Supported" GETs,
+ * the JWKS, health and metrics, plus the OpenAPI document (`/openapi.json`) and a docs page (`/docs`) generated from
+ * the contract.
+ *
+ * The create endpoint and the resource's refusals are answered by {@link ChatAuthenticateHandler}, here as well as on
+ * the hot route, through `handleRaw`: the body must be read by the server itself (the documented cURL command sends
+ * JSON as form data) and refusals follow the caller's REST framework version, which `HttpApi` cannot express.
+ *
+ * @since 0.1.0
+ */
+import { ChatAuthenticateApi, Describe, Errors, KeyStore, OracleError } from "@chatauth/core"
+import { HttpApiBuilder, HttpApiSwagger, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { Effect, Layer, Option, Redacted, Ref } from "effect"
+import { createHash } from "node:crypto"
+import { CallerAuth } from "./CallerAuth.js"
+import { ChatAuthenticateHandler, matchResourcePath, type WireRequest, type WireResponse } from "./ChatAuthenticateHandler.js"
+import { Metrics } from "./Metrics.js"
+import { Readiness } from "./Readiness.js"
+
+const { Api, CallerAuthentication } = ChatAuthenticateApi
+
+const toWireRequest = (request: HttpServerRequest.HttpServerRequest): WireRequest => {
+  const url = request.url
+  const question = url.indexOf("?")
+  return {
+    method: request.method,
+    path: question === -1 ? url : url.slice(0, question),
+    query: question === -1 ? "" : url.slice(question + 1),
+    headers: request.headers,
+    clientAddress: Option.getOrElse(request.remoteAddress, () => "unknown"),
+    readBody: (maxBytes) =>
+      request.text.pipe(
+        Effect.map((text) => Buffer.byteLength(text) > maxBytes ? Option.none() : Option.some(text)),
+        Effect.orElseSucceed(() => Option.some(""))
+      )
+  }
+}
+
+const toServerResponse = (answer: WireResponse): HttpServerResponse.HttpServerResponse =>
+  HttpServerResponse.text(answer.body, {
+    status: answer.status,
+    headers: answer.headers,
+    contentType: answer.headers["content-type"]
+  })
+
+const resourceAnswer = (request: HttpServerRequest.HttpServerRequest) =>
+  Effect.gen(function*() {
+    const handler = yield* ChatAuthenticateHandler
+    const wire = toWireRequest(request)
+    const resource = matchResourcePath(wire.path)
+    if (resource === undefined) return HttpServerResponse.empty({ status: 404 })
+    return toServerResponse(yield* handler.handle(wire, resource))
+  })
+
+const originOf = (request: HttpServerRequest.HttpServerRequest, publicUrl: string | undefined): string => {
+  if (publicUrl !== undefined) return publicUrl
+  const host = request.headers.host
+  return host !== undefined && /^[A-Za-z0-9.[\]:-]{1,300}$/.test(host) ? `http://${host}` : "http://localhost"
+}
+
+const ChatAuthenticateGroupLive = (publicUrl: string | undefined) =>
+  HttpApiBuilder.group(Api, "chatAuthenticate", (handlers) =>
+    handlers
+      .handleRaw("create", ({ request }) => resourceAnswer(request))
+      .handleRaw("list", ({ request }) => resourceAnswer(request))
+      .handleRaw("get", ({ request }) => resourceAnswer(request))
+      .handleRaw("describe", ({ request }) =>
+        Effect.sync(() => {
+          const resource = matchResourcePath(toWireRequest(request).path)
+          const basePath = resource?.basePath ?? ""
+          if (!ChatAuthenticateApi.isBasePath(basePath)) {
+            const rendered = OracleError.render(Errors.NotFound.path(request.url), 4)
+            return HttpServerResponse.text(rendered.body, { status: 404, contentType: rendered.headers["content-type"] })
+          }
+          return HttpServerResponse.unsafeJson(Describe.describe(`${originOf(request, publicUrl)}${basePath}`), {
+            contentType: "application/vnd.oracle.adf.description+json"
+          })
+        })))
+
+/**
+ * How long verifiers may cache the JWKS. Rotation publishes a key at least this long before it signs.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const JWKS_MAX_AGE_SECONDS = 300
+
+const KeysGroupLive = HttpApiBuilder.group(Api, "keys", (handlers) =>
+  handlers.handleRaw("jwks", ({ request }) =>
+    Effect.gen(function*() {
+      const keys = yield* KeyStore.KeyStore
+      const body = JSON.stringify(yield* keys.jwks)
+      const etag = `"${createHash("sha256").update(body).digest("base64url").slice(0, 27)}"`
+      const headers = { etag, "cache-control": `public, max-age=${JWKS_MAX_AGE_SECONDS}` }
+      if (request.headers["if-none-match"] === etag) return HttpServerResponse.empty({ status: 304, headers })
+      return HttpServerResponse.text(body, { headers, contentType: "application/json" })
+    })))
+
+const OperationsGroupLive = HttpApiBuilder.group(Api, "operations", (handlers) =>
+  handlers
+    .handle("live", () => Effect.succeed({ status: "ok" as const }))
+    .handle("ready", () =>
+      Effect.gen(function*() {
+        const state = yield* Ref.get(yield* Readiness)
+        if (state === "ready") return { status: "ok" as const }
+        return yield* Effect.fail({ status: state === "starting" ? "starting" as const : "stopping" as const })
+      }))
+    .handleRaw("metrics", () =>
+      Effect.gen(function*() {
+        const metrics = yield* Metrics
+        return HttpServerResponse.text(yield* metrics.render(), {
+          contentType: "text/plain; version=0.0.4; charset=utf-8"
+        })
+      })))
+
+// The contract's security middleware, for the create endpoint as `HttpApi` would serve it. The server answers that
+// endpoint through the handler above, which authenticates itself (with the same CallerAuth, so the same cache).
+const CallerAuthenticationLive = Layer.effect(
+  CallerAuthentication,
+  Effect.gen(function*() {
+    const callers = yield* CallerAuth
+    return {
+      basic: (credential) =>
+        Effect.gen(function*() {
+          const request = yield* HttpServerRequest.HttpServerRequest
+          const clientAddress = Option.getOrElse(request.remoteAddress, () => "unknown")
+          return yield* callers.authenticate({
+            username: credential.username,
+            password: Redacted.make(Redacted.value(credential.password)),
+            clientAddress
+          }).pipe(
+            Effect.mapError((refused) =>
+              refused.reason === "locked"
+                ? Errors.TooManyRequests.retryAfter(refused.retryAfterSeconds ?? 1)
+                : Errors.Unauthorized.required()
+            )
+          )
+        })
+    }
+  })
+)
+
+/**
+ * The routes of the contract, the OpenAPI document and the docs page, on `HttpApiBuilder`'s router.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: { readonly publicUrl?: string | undefined }) => {
+  const ApiLive = HttpApiBuilder.api(Api).pipe(
+    Layer.provide([ChatAuthenticateGroupLive(options.publicUrl), KeysGroupLive, OperationsGroupLive]),
+    Layer.provide(CallerAuthenticationLive)
+  )
+  return Layer.mergeAll(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" }), HttpApiSwagger.layer({ path: "/docs" }))
+    .pipe(
+      Layer.provideMerge(ApiLive),
+      Layer.provideMerge(HttpApiBuilder.Router.Live),
+      Layer.provideMerge(HttpApiBuilder.Middleware.layer)
+    )
+}

@@ -1,0 +1,128 @@
+/**
+ * What a running server is configured with, and where each option comes from: the `serve` command's flags, or the
+ * environment (one `CHATAUTH_*` variable per option, documented in the README's configuration table).
+ *
+ * @since 0.1.0
+ */
+import { Config, ConfigError, Either, Option, Redacted } from "effect"
+import type { CallerAuthOptions } from "./CallerAuth.js"
+import type { PersistentKeysOptions } from "./PersistentKeys.js"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface ServerOptions {
+  /** Interface to listen on (default 127.0.0.1). */
+  readonly host?: string | undefined
+  /** Port to listen on (default 8080; 0 picks a free one). */
+  readonly port?: number | undefined
+  /** Where the SQLite database lives (default ./.chatauth). */
+  readonly dataDir?: string | undefined
+  /** The routing config file (default: one site mirroring Oracle's reference example). */
+  readonly routingConfigPath?: string | undefined
+  /** Overrides the routing config's resume window. */
+  readonly resumeWindowSeconds?: number | undefined
+  /**
+   * The public origin links and `Location` are built on, e.g. `https://chat-auth.example.com`. Without it, the
+   * request's `Host` (when it is a plain host name) over http.
+   */
+  readonly publicUrl?: string | undefined
+  /** The realm of `WWW-Authenticate` (default "chatauth"). */
+  readonly realm?: string | undefined
+  /** A caller to create (with the chat privilege) if it does not exist: `user:password`. */
+  readonly bootstrapCaller?: { readonly username: string; readonly password: Redacted.Redacted<string> } | undefined
+  /** Development mode: with no callers at all, create one with a random password and print it once. */
+  readonly development?: boolean | undefined
+  /** `iss` of issued tokens (default "Fusion Apps"). */
+  readonly tokenIssuer?: string | undefined
+  /** Lifetime of issued tokens (default 120 s). */
+  readonly tokenTtlSeconds?: number | undefined
+  readonly callerAuth?: CallerAuthOptions | undefined
+  readonly keys?: PersistentKeysOptions | undefined
+  /** How long a stop waits for requests in flight (default 10 s). */
+  readonly shutdownTimeoutMs?: number | undefined
+  /** Trust `X-Forwarded-For` for the client address (behind a proxy only; default false). */
+  readonly trustProxy?: boolean | undefined
+  /** Where the one-time development credentials and start-up lines go (default: standard output). */
+  readonly print?: ((line: string) => void) | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category constants
+ */
+export const DEFAULT_HOST = "127.0.0.1"
+
+/**
+ * @since 0.1.0
+ * @category constants
+ */
+export const DEFAULT_PORT = 8080
+
+/**
+ * @since 0.1.0
+ * @category constants
+ */
+export const DEFAULT_DATA_DIR = "./.chatauth"
+
+/**
+ * Parses `user:password` (the password may itself hold colons).
+ *
+ * @since 0.1.0
+ * @category parsing
+ */
+export const parseCallerSpec = (
+  spec: string
+): { readonly username: string; readonly password: Redacted.Redacted<string> } | undefined => {
+  const colon = spec.indexOf(":")
+  if (colon <= 0 || colon === spec.length - 1) return undefined
+  return { username: spec.slice(0, colon), password: Redacted.make(spec.slice(colon + 1)) }
+}
+
+const optional = <A>(config: Config.Config<A>) => Config.map(Config.option(config), Option.getOrUndefined)
+
+/**
+ * The server's options from the environment. Every variable is optional.
+ *
+ * | variable | option |
+ * |---|---|
+ * | `CHATAUTH_HOST` | host |
+ * | `CHATAUTH_PORT` | port |
+ * | `CHATAUTH_DATA_DIR` | dataDir |
+ * | `CHATAUTH_CONFIG` | routingConfigPath |
+ * | `CHATAUTH_RESUME_WINDOW_SECONDS` | resumeWindowSeconds |
+ * | `CHATAUTH_PUBLIC_URL` | publicUrl |
+ * | `CHATAUTH_REALM` | realm |
+ * | `CHATAUTH_BOOTSTRAP_CALLER` | bootstrapCaller (`user:password`) |
+ * | `CHATAUTH_TOKEN_ISSUER` | tokenIssuer |
+ * | `CHATAUTH_TOKEN_TTL_SECONDS` | tokenTtlSeconds |
+ * | `CHATAUTH_TRUST_PROXY` | trustProxy |
+ * | `CHATAUTH_SHUTDOWN_TIMEOUT_MS` | shutdownTimeoutMs |
+ *
+ * @since 0.1.0
+ * @category config
+ */
+export const ServerOptionsConfig: Config.Config<ServerOptions> = Config.all({
+  host: optional(Config.string("CHATAUTH_HOST")),
+  port: optional(Config.port("CHATAUTH_PORT")),
+  dataDir: optional(Config.string("CHATAUTH_DATA_DIR")),
+  routingConfigPath: optional(Config.string("CHATAUTH_CONFIG")),
+  resumeWindowSeconds: optional(Config.integer("CHATAUTH_RESUME_WINDOW_SECONDS")),
+  publicUrl: optional(Config.url("CHATAUTH_PUBLIC_URL").pipe(Config.map((url) => url.origin))),
+  realm: optional(Config.string("CHATAUTH_REALM")),
+  bootstrapCaller: optional(
+    Config.redacted("CHATAUTH_BOOTSTRAP_CALLER").pipe(
+      Config.mapOrFail((spec) => {
+        const parsed = parseCallerSpec(Redacted.value(spec))
+        return parsed === undefined
+          ? Either.left(ConfigError.InvalidData([], "must be user:password"))
+          : Either.right(parsed)
+      })
+    )
+  ),
+  tokenIssuer: optional(Config.string("CHATAUTH_TOKEN_ISSUER")),
+  tokenTtlSeconds: optional(Config.integer("CHATAUTH_TOKEN_TTL_SECONDS")),
+  trustProxy: optional(Config.boolean("CHATAUTH_TRUST_PROXY")),
+  shutdownTimeoutMs: optional(Config.integer("CHATAUTH_SHUTDOWN_TIMEOUT_MS"))
+})
