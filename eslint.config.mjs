@@ -11,7 +11,29 @@ export default tseslint.config(
   {
     plugins: { "@effect": effectEslint },
     languageOptions: {
-      globals: { process: "readonly", console: "readonly" }
+      // Node.js globals, for the plain .js/.mjs files (benchmarks, scripts); TypeScript files get them from @types/node.
+      globals: Object.fromEntries(
+        [
+          "process",
+          "console",
+          "Buffer",
+          "URL",
+          "URLSearchParams",
+          "TextEncoder",
+          "TextDecoder",
+          "performance",
+          "fetch",
+          "setTimeout",
+          "clearTimeout",
+          "setInterval",
+          "clearInterval",
+          "setImmediate",
+          "queueMicrotask",
+          "structuredClone",
+          "AbortController",
+          "crypto"
+        ].map((name) => [name, "readonly"])
+      )
     },
     rules: {
       "@effect/dprint": ["error", {

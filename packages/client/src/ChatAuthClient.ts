@@ -44,12 +44,7 @@ import {
   ParseResult,
   Redacted
 } from "effect"
-import {
-  type ChatAuthClientError,
-  InvalidResponse,
-  NetworkError,
-  RequestTimeout
-} from "./ChatAuthClientError.js"
+import { type ChatAuthClientError, InvalidResponse, NetworkError, RequestTimeout } from "./ChatAuthClientError.js"
 import type { ChatAuthRequest } from "./ChatAuthRequest.js"
 import { normalize } from "./ChatAuthRequest.js"
 import { type ChatAuthResult, fromItem } from "./ChatAuthResult.js"
@@ -142,7 +137,7 @@ export declare namespace ChatAuthClient {
  * @since 0.1.0
  * @category constructors
  */
-export const make = (
+export const makeChatAuthClient = (
   options: ChatAuthClientOptions
 ): Effect.Effect<ChatAuthClient.Service, never, HttpClient.HttpClient> =>
   Effect.gen(function*() {
@@ -185,7 +180,8 @@ export const make = (
           RequestError: (error) => Effect.fail(new NetworkError({ reason: describeTransport(error) })),
           // A 201 whose body could not be read to the end: the connection failed, not the server's answer.
           ResponseError: (error) => Effect.fail(new NetworkError({ reason: describeTransport(error) })),
-          // Only the 201 body is decoded by the contract (every other answer is intercepted first).
+          // Only the 201 body is decoded by the contract (every other answer is intercepted first), and the payload
+          // was already encoded once by `normalize`: a ParseError here is the answer's.
           ParseError: (error) =>
             Effect.fail(
               new InvalidResponse({
@@ -223,13 +219,24 @@ export class ChatAuthClient extends Context.Tag("@chatauth/client/ChatAuthClient
   ChatAuthClient.Service
 >() {
   /**
+   * Builds the service (same as {@link makeChatAuthClient}), for callers who manage its lifetime themselves.
+   *
+   * @since 0.1.0
+   */
+  static make: (options: ChatAuthClientOptions) => Effect.Effect<
+    ChatAuthClient.Service,
+    never,
+    HttpClient.HttpClient
+  > = makeChatAuthClient
+
+  /**
    * A layer from options; needs an `HttpClient` (`FetchHttpClient.layer`, or `NodeHttpClient.layerUndici`).
    * Invalid options are a defect (a programming error), reported without the password.
    *
    * @since 0.1.0
    */
   static layer(options: ChatAuthClientOptions): Layer.Layer<ChatAuthClient, never, HttpClient.HttpClient> {
-    return Layer.effect(ChatAuthClient, make(options))
+    return Layer.effect(ChatAuthClient, makeChatAuthClient(options))
   }
 
   /**
@@ -239,7 +246,7 @@ export class ChatAuthClient extends Context.Tag("@chatauth/client/ChatAuthClient
    */
   static layerConfig: Layer.Layer<ChatAuthClient, ConfigError.ConfigError, HttpClient.HttpClient> = Layer.effect(
     ChatAuthClient,
-    Effect.flatMap(Effect.suspend(() => ChatAuthClientConfig), make)
+    Effect.flatMap(Effect.suspend(() => ChatAuthClientConfig), makeChatAuthClient)
   )
 }
 
@@ -276,8 +283,7 @@ export const ChatAuthClientConfig: Config.Config<ChatAuthClientOptions> = Config
   baseUrl: Config.string("CHATAUTH_BASE_URL").pipe(
     Config.validate({
       message: "must be an absolute http(s) URL without credentials, query or fragment",
-      validation: (value) =>
-        Either.isRight(resolve({ baseUrl: value, username: "u", password: Redacted.make("") }))
+      validation: (value) => Either.isRight(resolve({ baseUrl: value, username: "u", password: Redacted.make("") }))
     })
   ),
   username: Config.nonEmptyString("CHATAUTH_USERNAME"),

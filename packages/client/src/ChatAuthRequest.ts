@@ -2,9 +2,11 @@
  * The request a caller hands the client: the chatAuthenticate attributes as Oracle's own clients write them —
  * strings, integers (`"queueId": 1`) or `null` — with `clientType` optional (it can only be `CONSUMER`).
  *
- * The client only puts it into the shape the contract sends (integers as strings, `clientType` filled in); it does
- * not judge the values. The server — ours or a real Oracle pod, whose rules may differ in detail — does, and
- * answers a 400 naming the attribute.
+ * The client puts it into the shape the contract sends (integers as strings, `clientType` filled in) and checks
+ * only what the contract's types say (known attributes, the values of `clientType` and `resumeType`): a request the
+ * contract cannot express is never sent. Everything else — lengths, `chatPriority`, `customFields`, `mediaList` — is
+ * the server's to judge (ours or a real Oracle pod, whose rules may differ in detail): it answers a 400 naming the
+ * attribute.
  *
  * @example
  * import { ChatAuthRequest } from "@chatauth/client"
@@ -15,9 +17,14 @@
  * @since 0.1.0
  */
 import { ChatAuthenticate } from "@chatauth/core"
-import { Either } from "effect"
+import { Either, ParseResult, Schema } from "effect"
 
 type Attributes = Omit<ChatAuthenticate.ChatAuthenticateRequest, "authUserName" | "clientType">
+
+// A free-text attribute also takes an integer (Oracle's clients send ids as numbers); one the contract restricts to
+// a few values (resumeType) takes only those.
+type Input<T> = string extends Exclude<T, null | undefined> ? string | number | null | undefined
+  : T | null | undefined
 
 /**
  * A chatAuthenticate request as a caller writes it.
@@ -27,7 +34,7 @@ type Attributes = Omit<ChatAuthenticate.ChatAuthenticateRequest, "authUserName" 
  */
 export type ChatAuthRequest =
   & { readonly authUserName: string | number; readonly clientType?: "CONSUMER" | null | undefined }
-  & { readonly [K in keyof Attributes]?: string | number | null | undefined }
+  & { readonly [K in keyof Attributes]?: Input<Attributes[K]> }
 
 const attributeNames: ReadonlySet<string> = new Set(Object.keys(ChatAuthenticate.ChatAuthenticateRequest.fields))
 
@@ -43,6 +50,25 @@ const toText = (path: string, value: unknown): string | null | Problem => {
     ? "must be a string, an integer or null; this number cannot be sent exactly: send it as a string"
     : "must be a string, an integer or null"
   return { path, message, code: "CHATAUTH-ATTRIBUTE-INVALID" }
+}
+
+const encodeBody = Schema.encodeUnknownEither(ChatAuthenticate.ChatAuthenticateRequestBody, { errors: "all" })
+
+// What the contract's schema refuses to send, one problem per attribute (a union yields one issue per member).
+const contractProblems = (error: ParseResult.ParseError): ReadonlyArray<Problem> => {
+  const byPath = new Map<string, Array<string>>()
+  for (const issue of ParseResult.ArrayFormatter.formatErrorSync(error)) {
+    if (/^Expected (undefined|null),/.test(issue.message)) continue
+    const path = issue.path.map(String).join(".")
+    const messages = byPath.get(path) ?? []
+    if (!messages.includes(issue.message)) messages.push(issue.message)
+    byPath.set(path, messages)
+  }
+  return [...byPath].map(([path, messages]) => ({
+    path,
+    code: "CHATAUTH-ATTRIBUTE-INVALID",
+    message: `is not a value the contract allows (${messages.join("; ")})`
+  }))
 }
 
 const isProblem = (u: string | null | Problem): u is Problem => u !== null && typeof u === "object"
@@ -68,7 +94,11 @@ export const normalize = (
   for (const [name, value] of Object.entries(request)) {
     if (value === undefined || responseOnly.has(name)) continue
     if (!attributeNames.has(name)) {
-      problems.push({ path: name, code: "CHATAUTH-ATTRIBUTE-UNKNOWN", message: "is not an attribute of chatAuthenticate" })
+      problems.push({
+        path: name,
+        code: "CHATAUTH-ATTRIBUTE-UNKNOWN",
+        message: "is not an attribute of chatAuthenticate"
+      })
       continue
     }
     const text = toText(name, value)
@@ -89,7 +119,10 @@ export const normalize = (
       message: "must be CONSUMER (or absent or null, which mean CONSUMER)"
     })
   }
-  return problems.length > 0
-    ? Either.left(new ChatAuthenticate.RequestInvalid({ problems }))
-    : Either.right(out as unknown as ChatAuthenticate.ChatAuthenticateRequest)
+  if (problems.length > 0) return Either.left(new ChatAuthenticate.RequestInvalid({ problems }))
+  // the same check HttpApiClient makes before sending: done here, its failure is the caller's, with the attributes
+  return Either.match(encodeBody(out), {
+    onLeft: (error) => Either.left(new ChatAuthenticate.RequestInvalid({ problems: contractProblems(error) })),
+    onRight: () => Either.right(out as unknown as ChatAuthenticate.ChatAuthenticateRequest)
+  })
 }

@@ -25,7 +25,7 @@
  */
 import { FetchHttpClient } from "@effect/platform"
 import { Cause, Effect, Either, Exit, Option, Redacted } from "effect"
-import { type AuthenticateOptions, type ChatAuthClientOptions, make } from "./ChatAuthClient.js"
+import { type AuthenticateOptions, type ChatAuthClientOptions, makeChatAuthClient } from "./ChatAuthClient.js"
 import type { ChatAuthRequest } from "./ChatAuthRequest.js"
 import type { ChatAuthResult } from "./ChatAuthResult.js"
 import { resolve } from "./internal/options.js"
@@ -84,7 +84,7 @@ export const createChatAuthClient = (options: PromiseClientOptions): PromiseChat
   if (Either.isLeft(checked)) throw new TypeError(`createChatAuthClient: ${checked.left}`)
   // HttpApiClient keeps the context it was made in, so a `fetch` provided here is the one every call uses.
   const service = Effect.runSync(
-    make(effectOptions).pipe(
+    makeChatAuthClient(effectOptions).pipe(
       Effect.provide(FetchHttpClient.layer),
       fetch === undefined ? (self) => self : Effect.provideService(FetchHttpClient.Fetch, fetch)
     )

@@ -62,7 +62,11 @@ const attribute = (
  */
 export const attributes: ReadonlyArray<AttributeInfo> = [
   attribute("allowAgentAttachments", "optional", "Whether the agent may send attachments."),
-  attribute("applicationClassification", "optional", "The application classification of the interaction, such as Sales or Service."),
+  attribute(
+    "applicationClassification",
+    "optional",
+    "The application classification of the interaction, such as Sales or Service."
+  ),
   attribute("assigneeId", "optional", "The resource proposed as the assignee of this interaction."),
   attribute(
     "authUserName",
@@ -72,11 +76,23 @@ export const attributes: ReadonlyArray<AttributeInfo> = [
   ),
   attribute("businessUnitOrgId", "optional", "The business unit the interaction request is associated with."),
   attribute("categoryId", "optional", "The category of the interaction request."),
-  attribute("chatPriority", "optional", "The priority of this chat against others: a higher value is routed first. An integer."),
+  attribute(
+    "chatPriority",
+    "optional",
+    "The priority of this chat against others: a higher value is routed first. An integer."
+  ),
   attribute("chatSiteName", "responseOnly", "The name of the Channel Server site, returned by the service."),
-  attribute("clientType", "mandatory", "The type of the user who authenticates: only CONSUMER. Absent or null means CONSUMER."),
+  attribute(
+    "clientType",
+    "mandatory",
+    "The type of the user who authenticates: only CONSUMER. Absent or null means CONSUMER."
+  ),
   attribute("contactId", "optional", "The party id of the person who authenticates."),
-  attribute("customFields", "optional", "A string holding a JSON object of custom field key/value pairs used to assign the interaction."),
+  attribute(
+    "customFields",
+    "optional",
+    "A string holding a JSON object of custom field key/value pairs used to assign the interaction."
+  ),
   attribute("domain", "responseOnly", "The domain of the Channel Server, returned by the service."),
   attribute("emailAddress", "optional", "The e-mail address of the user (its format is not checked, as in Oracle)."),
   attribute("escalationLevel", "notSupported", "The escalation level of the chat (default 0). Not supported."),
@@ -85,10 +101,22 @@ export const attributes: ReadonlyArray<AttributeInfo> = [
   attribute("incidentId", "optional", "The entity related to the interaction, such as a service request."),
   attribute("incidentName", "optional", "The name of the entity related to the interaction."),
   attribute("incidentSeverity", "optional", "The severity lookup code of the entity related to the interaction."),
-  attribute("incidentType", "optional", "The type of the entity related to the interaction, such as SVC_SERVICE_REQUESTS."),
+  attribute(
+    "incidentType",
+    "optional",
+    "The type of the entity related to the interaction, such as SVC_SERVICE_REQUESTS."
+  ),
   attribute("interfaceId", "optional", "The Channel Server interface: sets the language of system messages."),
-  attribute("inventoryItemId", "optional", "The inventory item; with inventoryOrgId and prodGroupId it identifies the product."),
-  attribute("inventoryOrgId", "optional", "The inventory organization; with inventoryItemId and prodGroupId it identifies the product."),
+  attribute(
+    "inventoryItemId",
+    "optional",
+    "The inventory item; with inventoryOrgId and prodGroupId it identifies the product."
+  ),
+  attribute(
+    "inventoryOrgId",
+    "optional",
+    "The inventory organization; with inventoryItemId and prodGroupId it identifies the product."
+  ),
   attribute("jwt", "responseOnly", "The JSON Web Token for the Channel Server, returned by the service."),
   attribute("lastName", "optional", "The last name of the user."),
   attribute(
@@ -99,7 +127,11 @@ export const attributes: ReadonlyArray<AttributeInfo> = [
   attribute("organizationId", "optional", "The party id of the organization of the user."),
   attribute("poolId", "responseOnly", "The Channel Server pool, returned by the service, such as 452:2."),
   attribute("preferredResources", "notSupported", "Comma-separated resources to prefer as assignee. Not supported."),
-  attribute("prodGroupId", "optional", "The product group; with inventoryItemId and inventoryOrgId it identifies the product."),
+  attribute(
+    "prodGroupId",
+    "optional",
+    "The product group; with inventoryItemId and inventoryOrgId it identifies the product."
+  ),
   attribute("productId", "optional", "The product. Accepted and unused, as in Oracle."),
   attribute("question", "optional", "The subject of the interaction: the first question."),
   attribute("queueId", "optional", "The internal queue to use for this interaction."),

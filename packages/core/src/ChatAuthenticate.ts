@@ -36,7 +36,11 @@ const WireValue = Schema.Union(Schema.String, Schema.Number, Schema.Null).annota
 type Check = (value: string) => string | undefined
 
 // Integers beyond 2^53 have already lost digits when JSON.parse read them: echoing them would echo a different id.
-const wireToText = (value: string | number, maxLength: number, check: Check | undefined): Either.Either<string, string> => {
+const wireToText = (
+  value: string | number,
+  maxLength: number,
+  check: Check | undefined
+): Either.Either<string, string> => {
   let text: string
   if (typeof value === "number") {
     if (!Number.isInteger(value)) return Either.left("must be a string, an integer or null, not a fraction")
@@ -200,7 +204,9 @@ const ignoredResponseOnlyFields = {
  * @since 0.1.0
  * @category schemas
  */
-export const ChatAuthenticateRequest = Schema.Struct(requestFields).annotations({ identifier: "ChatAuthenticateRequest" })
+export const ChatAuthenticateRequest = Schema.Struct(requestFields).annotations({
+  identifier: "ChatAuthenticateRequest"
+})
 
 /**
  * @since 0.1.0

@@ -67,9 +67,13 @@ const detail = (text: string, code: string, path?: string): ErrorDetail =>
  * @since 0.1.0
  * @category errors
  */
-export class BadRequest extends Schema.TaggedError<BadRequest>()("BadRequest", fields, HttpApiSchema.annotations({
-  status: 400
-})) {
+export class BadRequest extends Schema.TaggedError<BadRequest>()(
+  "BadRequest",
+  fields,
+  HttpApiSchema.annotations({
+    status: 400
+  })
+) {
   /** @since 0.1.0 */
   readonly status = 400 as const
   /** @since 0.1.0 */
@@ -101,9 +105,13 @@ export class BadRequest extends Schema.TaggedError<BadRequest>()("BadRequest", f
  * @since 0.1.0
  * @category errors
  */
-export class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthorized", fields, HttpApiSchema.annotations({
-  status: 401
-})) {
+export class Unauthorized extends Schema.TaggedError<Unauthorized>()(
+  "Unauthorized",
+  fields,
+  HttpApiSchema.annotations({
+    status: 401
+  })
+) {
   /** @since 0.1.0 */
   readonly status = 401 as const
   /** @since 0.1.0 */
@@ -125,9 +133,13 @@ export class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthoriz
  * @since 0.1.0
  * @category errors
  */
-export class Forbidden extends Schema.TaggedError<Forbidden>()("Forbidden", fields, HttpApiSchema.annotations({
-  status: 403
-})) {
+export class Forbidden extends Schema.TaggedError<Forbidden>()(
+  "Forbidden",
+  fields,
+  HttpApiSchema.annotations({
+    status: 403
+  })
+) {
   /** @since 0.1.0 */
   readonly status = 403 as const
   /** @since 0.1.0 */
@@ -149,9 +161,13 @@ export class Forbidden extends Schema.TaggedError<Forbidden>()("Forbidden", fiel
  * @since 0.1.0
  * @category errors
  */
-export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", fields, HttpApiSchema.annotations({
-  status: 404
-})) {
+export class NotFound extends Schema.TaggedError<NotFound>()(
+  "NotFound",
+  fields,
+  HttpApiSchema.annotations({
+    status: 404
+  })
+) {
   /** @since 0.1.0 */
   readonly status = 404 as const
   /** @since 0.1.0 */

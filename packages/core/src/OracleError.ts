@@ -22,10 +22,10 @@ import {
   BadRequest,
   type ChatAuthError,
   detailsFromAdfBody,
-  type ErrorDetail,
   errorClassByStatus,
-  TooManyRequests,
-  toAdfBody
+  type ErrorDetail,
+  toAdfBody,
+  TooManyRequests
 } from "./Errors.js"
 import { ADF_ERROR_JSON, isJson } from "./MediaTypes.js"
 

@@ -67,7 +67,9 @@ export const parse = (request: {
 }): Either.Either<unknown, BadRequest | UnsupportedMediaType | PayloadTooLarge> => {
   const type = essence(request.contentType)
   if (!isAcceptableType(request.contentType)) return Either.left(UnsupportedMediaType.mediaType(type))
-  if (Buffer.byteLength(request.body, "utf8") > MAX_BODY_BYTES) return Either.left(PayloadTooLarge.limit(MAX_BODY_BYTES))
+  if (Buffer.byteLength(request.body, "utf8") > MAX_BODY_BYTES) {
+    return Either.left(PayloadTooLarge.limit(MAX_BODY_BYTES))
+  }
   const declaredJson = JSON_REQUEST_TYPES.includes(type)
   let parsed: unknown
   try {

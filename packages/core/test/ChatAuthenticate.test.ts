@@ -51,14 +51,22 @@ describe("ChatAuthenticate request", () => {
   it("adds self and canonical links with the user name percent-encoded", () => {
     const request = decodeOk({ authUserName: "a b/c@d" })
     const href = Links.itemHref("https://h", "/crmRestApi/resources/latest", "a b/c@d")
-    const item = ChatAuthenticate.makeItem(request, { chatSiteName: "s", domain: "d", poolId: "1:1", jwt: "j" }, Links.itemLinks(href))
+    const item = ChatAuthenticate.makeItem(
+      request,
+      { chatSiteName: "s", domain: "d", poolId: "1:1", jwt: "j" },
+      Links.itemLinks(href)
+    )
     expect(item.links?.map((l) => l.rel)).toEqual(["self", "canonical"])
     expect(item.links?.[0].href).toBe("https://h/crmRestApi/resources/latest/chatAuthenticate/a%20b%2Fc%40d")
     expect(item.links?.every((l) => l.kind === "item" && l.name === "chatAuthenticate")).toBe(true)
   })
 
   it("requires authUserName", () => {
-    expect(problemsOf({})).toEqual([{ path: "authUserName", code: "CHATAUTH-ATTRIBUTE-REQUIRED", message: "is mandatory" }])
+    expect(problemsOf({})).toEqual([{
+      path: "authUserName",
+      code: "CHATAUTH-ATTRIBUTE-REQUIRED",
+      message: "is mandatory"
+    }])
     expect(problemsOf({ authUserName: null })[0].path).toBe("authUserName")
     expect(problemsOf({ authUserName: "   " })[0].message).toMatch(/must not be empty/)
     expect(decodeOk({ authUserName: 42 }).authUserName).toBe("42")
@@ -74,7 +82,11 @@ describe("ChatAuthenticate request", () => {
   it("limits every other string to 4000 characters", () => {
     expect(decodeOk({ authUserName: "u", question: "q".repeat(4000) }).question).toHaveLength(4000)
     const problems = problemsOf({ authUserName: "u", question: "q".repeat(4001) })
-    expect(problems).toEqual([{ path: "question", code: "CHATAUTH-ATTRIBUTE-INVALID", message: expect.stringMatching(/at most 4000/) }])
+    expect(problems).toEqual([{
+      path: "question",
+      code: "CHATAUTH-ATTRIBUTE-INVALID",
+      message: expect.stringMatching(/at most 4000/)
+    }])
   })
 
   it("accepts strings, integers and null, and refuses other JSON types by name", () => {
@@ -118,7 +130,9 @@ describe("ChatAuthenticate request", () => {
   })
 
   it("takes customFields as a string holding a JSON object", () => {
-    expect(decodeOk({ authUserName: "u", customFields: "{\"region\":\"EU\"}" }).customFields).toBe("{\"region\":\"EU\"}")
+    expect(decodeOk({ authUserName: "u", customFields: "{\"region\":\"EU\"}" }).customFields).toBe(
+      "{\"region\":\"EU\"}"
+    )
     expect(problemsOf({ authUserName: "u", customFields: "{region}" })[0].message).toMatch(/not valid JSON/)
     expect(problemsOf({ authUserName: "u", customFields: "[1,2]" })[0].path).toBe("customFields")
     expect(problemsOf({ authUserName: "u", customFields: 12 })[0].path).toBe("customFields")
@@ -134,13 +148,24 @@ describe("ChatAuthenticate request", () => {
   })
 
   it("ignores response-only attributes sent by a caller", () => {
-    const request = decodeOk({ authUserName: "u", chatSiteName: "x", domain: 1, jwt: { a: 1 }, poolId: null, links: [] })
+    const request = decodeOk({
+      authUserName: "u",
+      chatSiteName: "x",
+      domain: 1,
+      jwt: { a: 1 },
+      poolId: null,
+      links: []
+    })
     expect(Object.keys(request).sort()).toEqual(["authUserName", "clientType"])
   })
 
   it("rejects unknown attributes by name, and reports every problem at once", () => {
     const problems = problemsOf({ authUserName: "u", colour: "red", __proto__x: 1, resumeType: "MAYBE" })
-    expect(problems).toContainEqual({ path: "colour", code: "CHATAUTH-ATTRIBUTE-UNKNOWN", message: "is not an attribute of chatAuthenticate" })
+    expect(problems).toContainEqual({
+      path: "colour",
+      code: "CHATAUTH-ATTRIBUTE-UNKNOWN",
+      message: "is not an attribute of chatAuthenticate"
+    })
     expect(problems.map((p) => p.path).sort()).toEqual(["__proto__x", "colour", "resumeType"])
   })
 
@@ -152,13 +177,19 @@ describe("ChatAuthenticate request", () => {
 
   it("refuses a body that is not an object", () => {
     for (const body of [null, [], "text", 3]) {
-      expect(problemsOf(body)).toEqual([{ path: "", code: "CHATAUTH-BODY-INVALID", message: "The request body must be a JSON object." }])
+      expect(problemsOf(body)).toEqual([{
+        path: "",
+        code: "CHATAUTH-BODY-INVALID",
+        message: "The request body must be a JSON object."
+      }])
     }
   })
 
   it("words every problem for a caller", () => {
     const result = ChatAuthenticate.decodeRequest({ authUserName: "u", resumeType: "X" })
-    expect(Either.isLeft(result) && result.left.message).toBe('The attribute resumeType must be RESUME or DO_NOT_RESUME, not "X".')
+    expect(Either.isLeft(result) && result.left.message).toBe(
+      "The attribute resumeType must be RESUME or DO_NOT_RESUME, not \"X\"."
+    )
   })
 })
 
@@ -206,9 +237,12 @@ describe("ChatAuthenticate properties", () => {
 
   it("encodes any item to JSON that decodes back to it", () => {
     const item = Arbitrary.make(ChatAuthenticate.ChatAuthenticateItem)
-    FastCheck.assert(FastCheck.property(item, (value) => {
-      const json = JSON.parse(JSON.stringify(ChatAuthenticate.encodeItem(value)))
-      expect(ChatAuthenticate.decodeItem(json)).toEqual(Either.right(value))
-    }), { numRuns: 50 })
+    FastCheck.assert(
+      FastCheck.property(item, (value) => {
+        const json = JSON.parse(JSON.stringify(ChatAuthenticate.encodeItem(value)))
+        expect(ChatAuthenticate.decodeItem(json)).toEqual(Either.right(value))
+      }),
+      { numRuns: 50 }
+    )
   })
 })

@@ -1,8 +1,8 @@
-import { describe, expect, it } from "@effect/vitest"
 import { OpenApi } from "@effect/platform"
+import { describe, expect, it } from "@effect/vitest"
+import { attributes } from "../src/Attributes.js"
 import * as ChatAuthenticateApi from "../src/ChatAuthenticateApi.js"
 import * as Describe from "../src/Describe.js"
-import { attributes } from "../src/Attributes.js"
 
 describe("ChatAuthenticateApi", () => {
   const spec = OpenApi.fromApi(ChatAuthenticateApi.Api) as any
@@ -16,7 +16,9 @@ describe("ChatAuthenticateApi", () => {
   })
 
   it("declares 405 on the unsupported GETs", () => {
-    expect(Object.keys(spec.paths["/{application}/resources/{version}/chatAuthenticate"].get.responses)).toContain("405")
+    expect(Object.keys(spec.paths["/{application}/resources/{version}/chatAuthenticate"].get.responses)).toContain(
+      "405"
+    )
     expect(Object.keys(spec.paths["/{application}/resources/{version}/chatAuthenticate/{authUserName}"].get.responses))
       .toContain("405")
   })
@@ -35,7 +37,10 @@ describe("Describe", () => {
   it("describes every attribute and links, with the mandatory ones marked", () => {
     const resource = Describe.describe("https://h/crmRestApi/resources/11.13.18.05").Resources.chatAuthenticate
     expect(resource.attributes.map((a) => a.name).sort()).toEqual([...attributes.map((a) => a.name), "links"].sort())
-    expect(resource.attributes.filter((a) => a.mandatory).map((a) => a.name).sort()).toEqual(["authUserName", "clientType"])
+    expect(resource.attributes.filter((a) => a.mandatory).map((a) => a.name).sort()).toEqual([
+      "authUserName",
+      "clientType"
+    ])
     expect(resource.attributes.find((a) => a.name === "jwt")?.updatable).toBe(false)
     expect(resource.collection.actions[0].method).toBe("POST")
   })

@@ -11,11 +11,17 @@
  */
 import { ChatAuthenticateApi, Describe, Errors, KeyStore, OracleError } from "@chatauth/core"
 import { HttpApiBuilder, HttpApiSwagger, HttpServerRequest, HttpServerResponse } from "@effect/platform"
-import { Effect, Layer, Option, Redacted, Ref } from "effect"
+import { Duration, Effect, Layer, Option, Redacted, Ref } from "effect"
 import { createHash } from "node:crypto"
 import { CallerAuth } from "./CallerAuth.js"
-import { ChatAuthenticateHandler, matchResourcePath, type WireRequest, type WireResponse } from "./ChatAuthenticateHandler.js"
+import {
+  ChatAuthenticateHandler,
+  matchResourcePath,
+  type WireRequest,
+  type WireResponse
+} from "./ChatAuthenticateHandler.js"
 import { Metrics } from "./Metrics.js"
+import { PersistentKeys } from "./PersistentKeys.js"
 import { Readiness } from "./Readiness.js"
 
 const { Api, CallerAuthentication } = ChatAuthenticateApi
@@ -71,31 +77,33 @@ const ChatAuthenticateGroupLive = (publicUrl: string | undefined) =>
           const basePath = resource?.basePath ?? ""
           if (!ChatAuthenticateApi.isBasePath(basePath)) {
             const rendered = OracleError.render(Errors.NotFound.path(request.url), 4)
-            return HttpServerResponse.text(rendered.body, { status: 404, contentType: rendered.headers["content-type"] })
+            return HttpServerResponse.text(rendered.body, {
+              status: 404,
+              contentType: rendered.headers["content-type"]
+            })
           }
           return HttpServerResponse.unsafeJson(Describe.describe(`${originOf(request, publicUrl)}${basePath}`), {
             contentType: "application/vnd.oracle.adf.description+json"
           })
         })))
 
-/**
- * How long verifiers may cache the JWKS. Rotation publishes a key at least this long before it signs.
- *
- * @since 0.1.0
- * @category constants
- */
-export const JWKS_MAX_AGE_SECONDS = 300
-
-const KeysGroupLive = HttpApiBuilder.group(Api, "keys", (handlers) =>
-  handlers.handleRaw("jwks", ({ request }) =>
-    Effect.gen(function*() {
-      const keys = yield* KeyStore.KeyStore
-      const body = JSON.stringify(yield* keys.jwks)
-      const etag = `"${createHash("sha256").update(body).digest("base64url").slice(0, 27)}"`
-      const headers = { etag, "cache-control": `public, max-age=${JWKS_MAX_AGE_SECONDS}` }
-      if (request.headers["if-none-match"] === etag) return HttpServerResponse.empty({ status: 304, headers })
-      return HttpServerResponse.text(body, { headers, contentType: "application/json" })
-    })))
+const KeysGroupLive = HttpApiBuilder.group(
+  Api,
+  "keys",
+  (handlers) =>
+    handlers.handleRaw("jwks", ({ request }) =>
+      Effect.gen(function*() {
+        const keys = yield* KeyStore.KeyStore
+        // A new key is published this long before it signs, so a verifier caching the JWKS no longer than this
+        // always knows the signing key.
+        const maxAge = Math.floor(Duration.toSeconds((yield* PersistentKeys).publishLead))
+        const body = JSON.stringify(yield* keys.jwks)
+        const etag = `"${createHash("sha256").update(body).digest("base64url").slice(0, 27)}"`
+        const headers = { etag, "cache-control": `public, max-age=${maxAge}` }
+        if (request.headers["if-none-match"] === etag) return HttpServerResponse.empty({ status: 304, headers })
+        return HttpServerResponse.text(body, { headers, contentType: "application/json" })
+      }))
+)
 
 const OperationsGroupLive = HttpApiBuilder.group(Api, "operations", (handlers) =>
   handlers
@@ -152,7 +160,10 @@ export const layer = (options: { readonly publicUrl?: string | undefined }) => {
     Layer.provide([ChatAuthenticateGroupLive(options.publicUrl), KeysGroupLive, OperationsGroupLive]),
     Layer.provide(CallerAuthenticationLive)
   )
-  return Layer.mergeAll(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" }), HttpApiSwagger.layer({ path: "/docs" }))
+  return Layer.mergeAll(
+    HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" }),
+    HttpApiSwagger.layer({ path: "/docs" })
+  )
     .pipe(
       Layer.provideMerge(ApiLive),
       Layer.provideMerge(HttpApiBuilder.Router.Live),

@@ -34,6 +34,7 @@
  *
  * @since 0.1.0
  */
+import { ChatAuthenticateApi } from "@chatauth/core"
 import type { ConfigError, Scope } from "effect"
 import { Clock, Config, Context, Duration, Effect, Fiber, Layer, Option, Redacted, Schema } from "effect"
 import { randomBytes } from "node:crypto"
@@ -48,7 +49,7 @@ import { Store } from "./Store.js"
  * @since 0.1.0
  * @category constants
  */
-export const CHAT_PRIVILEGE = "SVC_REQUEST_FOR_CHAT_PRIV"
+export const CHAT_PRIVILEGE: string = ChatAuthenticateApi.CHAT_PRIVILEGE
 
 /**
  * The longest accepted user name (the spec's `authUserName` bound, reused for callers).

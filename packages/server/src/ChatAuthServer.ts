@@ -66,7 +66,8 @@ export interface RunningServer {
  */
 export const servicesLayer = (options: ServerOptions) => {
   const store = SqliteStore.layer({ dataDir: options.dataDir ?? DEFAULT_DATA_DIR })
-  const keys = PersistentKeys.layer(options.keys)
+  // Options given in code win; otherwise each service reads its own CHATAUTH_* variables (README, Configuration).
+  const keys = options.keys === undefined ? PersistentKeys.layerConfig : PersistentKeys.layer(options.keys)
   const router = Router.layerFile(options.routingConfigPath, { resumeWindowSeconds: options.resumeWindowSeconds }).pipe(
     Layer.provide(AssignmentStore.layerFromStore),
     Layer.provide(NodeContext.layer)
@@ -76,10 +77,10 @@ export const servicesLayer = (options: ServerOptions) => {
     ...(options.tokenTtlSeconds === undefined ? {} : { ttlSeconds: options.tokenTtlSeconds })
   })
   return Layer.mergeAll(
-    CallerAuth.layer(options.callerAuth),
+    options.callerAuth === undefined ? CallerAuth.layerConfig : CallerAuth.layer(options.callerAuth),
     router,
     issuer,
-    AuditLog.layer(),
+    AuditLog.layerConfig,
     Metrics.layer,
     Readiness.layer
   ).pipe(
@@ -96,7 +97,9 @@ const ensureCallers = (options: ServerOptions, print: (line: string) => void) =>
     const callers = yield* CallerAuth
     if (options.bootstrapCaller !== undefined) {
       const created = yield* callers.ensureCaller(options.bootstrapCaller.username, options.bootstrapCaller.password)
-      if (created) print(`chatauth: created the caller "${options.bootstrapCaller.username}" (CHATAUTH_BOOTSTRAP_CALLER)`)
+      if (created) {
+        print(`chatauth: created the caller "${options.bootstrapCaller.username}" (CHATAUTH_BOOTSTRAP_CALLER)`)
+      }
       return undefined
     }
     if (options.development !== true) return undefined
@@ -109,7 +112,8 @@ const ensureCallers = (options: ServerOptions, print: (line: string) => void) =>
 
 const listen = (server: Http.Server, host: string, port: number) =>
   Effect.async<AddressInfo, ServerStartError>((resume) => {
-    const onError = (error: Error) => resume(Effect.fail(new ServerStartError({ message: `cannot listen on ${host}:${port}: ${error.message}` })))
+    const onError = (error: Error) =>
+      resume(Effect.fail(new ServerStartError({ message: `cannot listen on ${host}:${port}: ${error.message}` })))
     server.once("error", onError)
     server.listen({ host, port }, () => {
       server.off("error", onError)
@@ -146,7 +150,9 @@ export const start = (
     const host = options.host ?? DEFAULT_HOST
     const port = options.port ?? DEFAULT_PORT
     const context = yield* Layer.build(servicesLayer(options)).pipe(
-      Effect.catchAll((error) => Effect.fail(new ServerStartError({ message: String((error as { message?: unknown }).message ?? error) })))
+      Effect.catchAll((error) =>
+        Effect.fail(new ServerStartError({ message: String((error as { message?: unknown }).message ?? error) }))
+      )
     )
     const developmentCaller = yield* ensureCallers(options, print).pipe(Effect.provide(context))
 
@@ -184,7 +190,9 @@ export const start = (
     const url = formatUrl(host, address.port)
     if (developmentCaller !== undefined) {
       const password = Redacted.value(developmentCaller.password)
-      print(`chatauth: development caller "${developmentCaller.username}" created; its password is shown only now: ${password}`)
+      print(
+        `chatauth: development caller "${developmentCaller.username}" created; its password is shown only now: ${password}`
+      )
       print(`chatauth: try it:`)
       print(
         `  curl -u ${developmentCaller.username}:${password} -X POST -H 'Content-Type: application/json' ` +

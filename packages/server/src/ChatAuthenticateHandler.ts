@@ -158,7 +158,12 @@ export const make = (options: HandlerOptions) =>
 
     const refuse = (error: Errors.ChatAuthError, version: number, close = false): WireResponse => {
       const rendered = OracleError.render(error, version, renderOptions)
-      return { status: rendered.status, headers: { ...rendered.headers, "cache-control": "no-store" }, body: rendered.body, close }
+      return {
+        status: rendered.status,
+        headers: { ...rendered.headers, "cache-control": "no-store" },
+        body: rendered.body,
+        close
+      }
     }
 
     const authenticate = (request: WireRequest, version: number) =>
@@ -233,7 +238,12 @@ export const make = (options: HandlerOptions) =>
         const href = Links.itemHref(originOf(request, options), basePath, input.authUserName)
         const item = ChatAuthenticate.makeItem(
           input,
-          { chatSiteName: assignment.chatSiteName, domain: assignment.domain, poolId: assignment.poolId, jwt: token.jwt },
+          {
+            chatSiteName: assignment.chatSiteName,
+            domain: assignment.domain,
+            poolId: assignment.poolId,
+            jwt: token.jwt
+          },
           ONLY_DATA.test(request.query) ? undefined : Links.itemLinks(href)
         )
         return {

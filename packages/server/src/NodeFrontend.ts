@@ -11,7 +11,12 @@
  */
 import { Effect, Option, Runtime } from "effect"
 import type * as Http from "node:http"
-import { type ChatAuthenticateHandler, matchResourcePath, type WireRequest, type WireResponse } from "./ChatAuthenticateHandler.js"
+import {
+  type ChatAuthenticateHandler,
+  matchResourcePath,
+  type WireRequest,
+  type WireResponse
+} from "./ChatAuthenticateHandler.js"
 import type { Metrics, RouteName } from "./Metrics.js"
 
 const readBody = (request: Http.IncomingMessage) => (maxBytes: number): Effect.Effect<Option.Option<string>> =>
@@ -124,7 +129,12 @@ export const makeListener = (
     fiber.addObserver((exit) => {
       const answer: WireResponse = exit._tag === "Success"
         ? exit.value
-        : { status: 500, headers: { "content-type": "text/plain; charset=utf-8" }, body: "Internal Server Error", close: true }
+        : {
+          status: 500,
+          headers: { "content-type": "text/plain; charset=utf-8" },
+          body: "Internal Server Error",
+          close: true
+        }
       metrics.requestsTotal.inc(method, "chatAuthenticate", answer.status)
       write(response, answer)
     })

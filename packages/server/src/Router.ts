@@ -187,7 +187,7 @@ export class Router extends Context.Tag("@chatauth/server/Router")<Router, {
   }
 
   /**
-   * A router configured from `CHATAUTH_ROUTING_CONFIG` (path of the routing config file; unset or empty: the
+   * A router configured from `CHATAUTH_CONFIG` (path of the routing config file; unset or empty: the
    * default site) and `CHATAUTH_RESUME_WINDOW_SECONDS` (overrides the file's `resumeWindowSeconds`).
    *
    * @since 0.1.0
@@ -199,7 +199,7 @@ export class Router extends Context.Tag("@chatauth/server/Router")<Router, {
     AssignmentStore | FileSystem.FileSystem
   > = Layer.unwrapEffect(
     Effect.gen(function*() {
-      const path = yield* Config.option(Config.string("CHATAUTH_ROUTING_CONFIG"))
+      const path = yield* Config.option(Config.string("CHATAUTH_CONFIG"))
       const window = yield* Config.option(
         Config.integer("CHATAUTH_RESUME_WINDOW_SECONDS").pipe(
           Config.validate({ message: "must be a whole number of seconds, 0 or more", validation: (n) => n >= 0 })

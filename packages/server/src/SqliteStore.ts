@@ -303,7 +303,9 @@ export const make = (options: {
         Effect.tap(() =>
           Effect.sync(() => {
             // Keep what was recorded again while we were writing.
-            for (const a of batch) if (pendingAssignments.get(a.authUserName) === a) pendingAssignments.delete(a.authUserName)
+            for (const a of batch) {
+              if (pendingAssignments.get(a.authUserName) === a) pendingAssignments.delete(a.authUserName)
+            }
           })
         ),
         Effect.catchAllCause((cause) => Effect.logError("store: writing assignments failed; will retry", cause))

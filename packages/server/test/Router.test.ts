@@ -299,7 +299,7 @@ describe("Router", () => {
         Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env)))))
       )
 
-    it.scoped("reads CHATAUTH_ROUTING_CONFIG and CHATAUTH_RESUME_WINDOW_SECONDS", () =>
+    it.scoped("reads CHATAUTH_CONFIG and CHATAUTH_RESUME_WINDOW_SECONDS", () =>
       Effect.gen(function*() {
         const fs = yield* FileSystem.FileSystem
         const dir = yield* fs.makeTempDirectoryScoped()
@@ -313,7 +313,7 @@ describe("Router", () => {
         )
         const router = yield* Effect.provide(
           Router,
-          fromEnv({ CHATAUTH_ROUTING_CONFIG: file, CHATAUTH_RESUME_WINDOW_SECONDS: "10" })
+          fromEnv({ CHATAUTH_CONFIG: file, CHATAUTH_RESUME_WINDOW_SECONDS: "10" })
         )
         expect(yield* router.route({ authUserName: "jane" })).toMatchObject({ chatSiteName: "only", poolId: "9:9" })
         yield* TestClock.adjust("9 seconds")
@@ -323,7 +323,7 @@ describe("Router", () => {
         expect((yield* router.route({ authUserName: "jane", resumeType: "RESUME" })).resumed).toBe(false)
       }).pipe(Effect.provide(NodeContext.layer)))
 
-    it.effect("uses the default site when CHATAUTH_ROUTING_CONFIG is unset", () =>
+    it.effect("uses the default site when CHATAUTH_CONFIG is unset", () =>
       Effect.gen(function*() {
         const router = yield* Router
         expect((yield* router.route({ authUserName: "jane" })).chatSiteName).toBe("sdi_07_13_17_1643_46-Svcdit-Fusion")
@@ -332,7 +332,7 @@ describe("Router", () => {
     it.effect("a bad config fails the layer (the server does not start)", () =>
       Effect.gen(function*() {
         const error = yield* Effect.flip(
-          Effect.provide(Router, fromEnv({ CHATAUTH_ROUTING_CONFIG: "/nonexistent/routing.json" }))
+          Effect.provide(Router, fromEnv({ CHATAUTH_CONFIG: "/nonexistent/routing.json" }))
         )
         expect(error._tag).toBe("RoutingConfigError")
         expect(error.message).toContain("/nonexistent/routing.json")

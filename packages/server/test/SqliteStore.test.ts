@@ -155,10 +155,15 @@ describe("SqliteStore", () => {
               assignedAt: i
             })
           }
-          expect(Option.map(yield* store.assignments.find("user-999"), (a) => a.poolId)).toEqual(Option.some("101:2999"))
+          expect(Option.map(yield* store.assignments.find("user-999"), (a) => a.poolId)).toEqual(
+            Option.some("101:2999")
+          )
           const written = yield* eventually(
             Effect.map(
-              rawQuery<{ n: number; max: number }>(dataDir, "SELECT count(*) AS n, max(assigned_at) AS max FROM assignments"),
+              rawQuery<{ n: number; max: number }>(
+                dataDir,
+                "SELECT count(*) AS n, max(assigned_at) AS max FROM assignments"
+              ),
               (rows) => rows[0]?.n === 1000 && rows[0]?.max === 2999
             )
           )

@@ -24,12 +24,15 @@ export interface RawOptions {
   readonly metadataContext?: string | undefined
   readonly onlyData?: boolean | undefined
   readonly timeout?: Duration.DurationInput | undefined
-  readonly retry?: {
-    readonly maxAttempts?: number | undefined
-    readonly baseDelayMs?: number | undefined
-    readonly maxDelayMs?: number | undefined
-    readonly budgetMs?: number | undefined
-  } | false | undefined
+  readonly retry?:
+    | {
+      readonly maxAttempts?: number | undefined
+      readonly baseDelayMs?: number | undefined
+      readonly maxDelayMs?: number | undefined
+      readonly budgetMs?: number | undefined
+    }
+    | false
+    | undefined
 }
 
 export const DEFAULT_TIMEOUT = Duration.seconds(10)

@@ -1,0 +1,18 @@
+const t0 = performance.now()
+const { ChatAuthServer, SqliteStore, PersistentKeys, CallerAuth } = await import("/work/main/packages/server/dist/index.js")
+const { Effect, Layer, Redacted } = await import("effect")
+const t1 = performance.now()
+console.log("import ms", t1 - t0, process.memoryUsage().rss/1e6)
+const time = (name, eff) => Effect.gen(function*() { const a = performance.now(); const r = yield* eff; console.log(name, performance.now() - a); return r })
+await Effect.runPromise(Effect.scoped(Effect.gen(function*() {
+  const store = SqliteStore.layer({ dataDir: process.argv[2] })
+  const ctx = yield* time("store", Layer.build(store))
+  yield* time("keys", Layer.build(PersistentKeys.layer()).pipe(Effect.provide(ctx)))
+  yield* time("callers", Layer.build(CallerAuth.layer()).pipe(Effect.provide(ctx)))
+})))
+const t2 = performance.now()
+await Effect.runPromise(Effect.scoped(Effect.gen(function*() {
+  const s = yield* ChatAuthServer.start({ port: 0, dataDir: process.argv[2], bootstrapCaller: { username: "u", password: Redacted.make("p") }, print: () => {} })
+  console.log("start ms", performance.now() - t2, process.memoryUsage())
+})))
+console.log("stopped", performance.now() - t2)
