@@ -295,7 +295,7 @@ export const isTransientError = (error: ChatAuthClientError): boolean => {
     case "TooManyRequests":
       return true
     case "ServerError":
-      return error.status === 500 || error.status === 502 || error.status === 503 || error.status === 504
+      return error.status === 502 || error.status === 503 || error.status === 504
     default:
       return false
   }

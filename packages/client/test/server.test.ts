@@ -5,7 +5,7 @@ import { ChatAuthenticateApi, type KeyStore, TokenIssuer, TokenVerifier } from "
 import { ChatAuthServer } from "@chatauth/server"
 import { FetchHttpClient } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Either, Redacted } from "effect"
+import { Effect, Either, Logger, LogLevel, Redacted } from "effect"
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -35,7 +35,7 @@ const startServer = Effect.gen(function*() {
     dataDir,
     bootstrapCaller: { username: USERNAME, password: Redacted.make(PASSWORD) },
     print: () => undefined
-  })
+  }).pipe(Logger.withMinimumLogLevel(LogLevel.Warning))
 })
 
 const clientFor = (url: string, options: Partial<ChatAuthClientOptions> = {}) =>

@@ -1,5 +1,4 @@
 import { Prompt } from "@effect/cli"
-import type { Terminal } from "@effect/platform"
 import { Context, Effect, Layer, Option, Redacted } from "effect"
 import { CliError } from "../CliError.js"
 
@@ -53,7 +52,7 @@ export const readFirstLine: Effect.Effect<Option.Option<string>, never, Stdio> =
 )
 
 /** Runs a prompt, turning Ctrl-C / Ctrl-D into a usage failure instead of a defect. */
-export const prompt = <A>(p: Prompt.Prompt<A>): Effect.Effect<A, CliError, Terminal.Terminal> =>
+export const prompt = <A>(p: Prompt.Prompt<A>): Effect.Effect<A, CliError, Prompt.Prompt.Environment> =>
   Prompt.run(p).pipe(Effect.catchTag("QuitException", () => Effect.fail(CliError.usage("cancelled"))))
 
 /**
@@ -64,7 +63,7 @@ export const newPassword = (options: {
   readonly flag: Option.Option<Redacted.Redacted<string>>
   readonly fromStdin: boolean
   readonly warn: (line: string) => Effect.Effect<void>
-}): Effect.Effect<Redacted.Redacted<string>, CliError, Stdio | Terminal.Terminal> =>
+}): Effect.Effect<Redacted.Redacted<string>, CliError, Stdio | Prompt.Prompt.Environment> =>
   Effect.gen(function*() {
     if (Option.isSome(options.flag)) {
       yield* options.warn(

@@ -46,7 +46,7 @@ export const schedule = (
     Schedule.modifyDelayEffect(([error], delay) =>
       Effect.map(remaining, (left) => {
         const wait = retryAfterMillis(error)
-        const wanted = Duration.toMillis(delay)
+        const wanted = wait === undefined ? Duration.toMillis(delay) : Math.max(wait, Duration.toMillis(delay))
         return Duration.millis(Math.max(0, Math.min(wanted, left)))
       })
     )

@@ -1,0 +1,275 @@
+/**
+ * `chatauth authenticate`: one call to chatAuthenticate, on this project's server or a real Oracle Fusion pod,
+ * through `@chatauth/client`.
+ *
+ * Every request attribute has its flag, in kebab case (`--queue-id`, `--media-list`, `--resume-type`, …);
+ * `--data @file.json` (or `--data '{…}'`) gives a JSON body that the flags override attribute by attribute.
+ * Credentials come from `--username`/`--password` or `CHATAUTH_USERNAME`/`CHATAUTH_PASSWORD`; at a terminal a
+ * missing one is asked for, elsewhere it is a usage error (exit 2). The password is never printed.
+ *
+ * Success prints a summary (site, domain, pool, engagement URL, token expiry) or, with `--json`, the item as the
+ * server answered it. A refusal exits 1 with the status and the server's reason on standard error.
+ *
+ * @example
+ * // $ CHATAUTH_PASSWORD=s3cret chatauth authenticate --base-url http://127.0.0.1:8080 --username svc \
+ * //     --auth-user-name john.doe@example.com --media-list CHAT --json
+ * import { authenticateCommand } from "@chatauth/cli/Authenticate"
+ *
+ * @since 0.1.0
+ */
+import { ChatAuthClient, type ChatAuthClientError, type ChatAuthRequest, type ChatAuthResult } from "@chatauth/client"
+import { Attributes, ChatAuthenticate, ChatAuthenticateApi } from "@chatauth/core"
+import { Command, Options, Prompt } from "@effect/cli"
+import { FetchHttpClient, FileSystem } from "@effect/platform"
+import { Clock, Config, Duration, Effect, Option, Schema } from "effect"
+import { CliError } from "./CliError.js"
+import * as Output from "./internal/output.js"
+import { prompt, Stdio } from "./internal/stdio.js"
+
+/**
+ * `queueId` → `queue-id`: the flag of a request attribute.
+ *
+ * @since 0.1.0
+ * @category options
+ */
+export const flagName = (attribute: string): string =>
+  attribute.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)
+
+const describedAttributes = Attributes.attributes.filter((a) => Attributes.requestAttributeNames.includes(a.name))
+
+const attributeOptions: Options.Options<Record<string, Option.Option<string>>> = Options.all(
+  Object.fromEntries(
+    describedAttributes.map((attribute) => [
+      attribute.name,
+      Options.text(flagName(attribute.name)).pipe(
+        Options.withDescription(
+          `${attribute.description} (attribute ${attribute.name})`
+        ),
+        Options.optional
+      )
+    ])
+  )
+) as Options.Options<Record<string, Option.Option<string>>>
+
+const settings = {
+  baseUrl: Options.text("base-url").pipe(
+    Options.withDescription("The server: scheme, host and port, e.g. https://pod.example.com (env CHATAUTH_BASE_URL)"),
+    Options.withFallbackConfig(Config.string("CHATAUTH_BASE_URL"))
+  ),
+  username: Options.text("username").pipe(
+    Options.withDescription("The integration user, HTTP Basic (env CHATAUTH_USERNAME; asked for at a terminal)"),
+    Options.withFallbackConfig(Config.string("CHATAUTH_USERNAME")),
+    Options.optional
+  ),
+  password: Options.redacted("password").pipe(
+    Options.withDescription(
+      "Its password (env CHATAUTH_PASSWORD, preferred: a flag stays in the shell history; asked for at a terminal)"
+    ),
+    Options.withFallbackConfig(Config.redacted("CHATAUTH_PASSWORD")),
+    Options.optional
+  ),
+  basePath: Options.choice("base-path", ChatAuthenticateApi.BASE_PATHS).pipe(
+    Options.withDescription(`The resource's base path (env CHATAUTH_BASE_PATH; default ${ChatAuthenticateApi.DEFAULT_BASE_PATH})`),
+    Options.withFallbackConfig(Config.literal(...ChatAuthenticateApi.BASE_PATHS)("CHATAUTH_BASE_PATH")),
+    Options.optional
+  ),
+  frameworkVersion: Options.integer("framework-version").pipe(
+    Options.withDescription("REST-Framework-Version, 1–9 (env CHATAUTH_FRAMEWORK_VERSION; default 4: JSON errors)"),
+    Options.withFallbackConfig(Config.integer("CHATAUTH_FRAMEWORK_VERSION")),
+    Options.optional
+  ),
+  metadataContext: Options.text("metadata-context").pipe(
+    Options.withDescription("Metadata-Context header, e.g. sandbox=\"TrackEmployeeFeature\""),
+    Options.optional
+  ),
+  onlyData: Options.boolean("only-data").pipe(Options.withDescription("Send onlyData=true: the answer has no links")),
+  timeoutMs: Options.integer("timeout-ms").pipe(
+    Options.withDescription("Longest time one attempt may take, in milliseconds (default 10000)"),
+    Options.optional
+  ),
+  data: Options.text("data").pipe(
+    Options.withDescription("A JSON request body, inline or @file.json; the attribute flags override its attributes"),
+    Options.optional
+  ),
+  json: Options.boolean("json").pipe(Options.withDescription("Print the answer (the item) as JSON"))
+}
+
+const readData = (
+  data: Option.Option<string>
+): Effect.Effect<Record<string, unknown>, CliError, FileSystem.FileSystem> =>
+  Effect.gen(function*() {
+    if (Option.isNone(data)) return {}
+    const fs = yield* FileSystem.FileSystem
+    const text = data.value.startsWith("@")
+      ? yield* fs.readFileString(data.value.slice(1)).pipe(
+        Effect.mapError((error) => CliError.usage(`--data: cannot read ${data.value.slice(1)}: ${error.message}`))
+      )
+      : data.value
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(text)
+    } catch (error) {
+      return yield* Effect.fail(CliError.usage(`--data is not JSON: ${(error as Error).message}`))
+    }
+    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+      return yield* Effect.fail(CliError.usage("--data must be a JSON object"))
+    }
+    return parsed as Record<string, unknown>
+  })
+
+const credential = <A>(
+  given: Option.Option<A>,
+  ask: Prompt.Prompt<A>,
+  missing: string
+): Effect.Effect<A, CliError, Stdio | Prompt.Prompt.Environment> =>
+  Option.match(given, {
+    onSome: Effect.succeed,
+    onNone: () =>
+      Effect.flatMap(Stdio, (stdio) => stdio.interactive ? prompt(ask) : Effect.fail(CliError.usage(missing)))
+  })
+
+const reasonPhrases: Record<number, string> = {
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  405: "Method Not Allowed",
+  413: "Request Entity Too Large",
+  415: "Unsupported Media Type",
+  429: "Too Many Requests"
+}
+
+/**
+ * The words a refusal is reported with: the status and the server's reason.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const describeFailure = (error: ChatAuthClientError): CliError => {
+  switch (error._tag) {
+    case "RequestInvalid":
+      return CliError.usage(`the request cannot be sent: ${error.message.replace(/\n/g, "; ")}`)
+    case "RequestTimeout":
+    case "NetworkError":
+      return CliError.refused(error.message)
+    case "InvalidResponse":
+      return CliError.refused(error.message)
+    case "ServerError":
+    case "UnexpectedStatus":
+      return CliError.refused(`refused: ${error.status}: ${error.message}`)
+    case "TooManyRequests":
+      return CliError.refused(
+        `refused: 429 Too Many Requests: ${error.message}` +
+          (error.retryAfterSeconds === undefined ? "" : ` (Retry-After: ${error.retryAfterSeconds} s)`)
+      )
+    default: {
+      const reason = error.message.replace(/\n/g, "; ")
+      return CliError.refused(
+        `refused: ${error.status} ${reasonPhrases[error.status] ?? ""}${reason === "" ? "" : `: ${reason}`}`
+      )
+    }
+  }
+}
+
+const checkBaseUrl = (value: string): Effect.Effect<string, CliError> => {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    return Effect.fail(CliError.usage(`--base-url must be an absolute http(s) URL, got ${JSON.stringify(value)}`))
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    return Effect.fail(CliError.usage("--base-url must be an http or https URL"))
+  }
+  if (url.username !== "" || url.password !== "") {
+    return Effect.fail(CliError.usage("--base-url must not hold credentials: use --username and CHATAUTH_PASSWORD"))
+  }
+  if (url.search !== "" || url.hash !== "") {
+    return Effect.fail(CliError.usage("--base-url must not have a query or fragment"))
+  }
+  return Effect.succeed(value)
+}
+
+const summary = (result: ChatAuthResult, nowMillis: number): string => {
+  const { item } = result
+  const header = result.unverifiedTokenHeader
+  const left = Math.round((result.tokenExpiresAt.getTime() - nowMillis) / 1000)
+  const rows: Array<readonly [string, string]> = [
+    ["site", item.chatSiteName],
+    ["domain", item.domain],
+    ["pool", item.poolId],
+    ["engagement", result.engagementUrl],
+    [
+      "token",
+      `expires ${result.tokenExpiresAt.toISOString()} (${Output.relative(left)}), ${header.alg}, kid ${header.kid ?? "-"}`
+    ]
+  ]
+  if (result.mediaList !== undefined) rows.push(["mediaList", JSON.stringify(item.mediaList)])
+  rows.push(["jwt", item.jwt])
+  return `Created a chat authentication for ${item.authUserName}\n${Output.fields(rows)}`
+}
+
+const encodeItem = Schema.encodeSync(ChatAuthenticate.ChatAuthenticateItem)
+
+/**
+ * `chatauth authenticate --base-url URL --auth-user-name NAME [attribute flags] [--data @file.json] [--json]`.
+ *
+ * @since 0.1.0
+ * @category commands
+ */
+export const authenticateCommand = Command.make(
+  "authenticate",
+  { ...settings, attributes: attributeOptions },
+  (options) =>
+    Effect.gen(function*() {
+      const body: Record<string, unknown> = { ...(yield* readData(options.data)) }
+      for (const [name, value] of Object.entries(options.attributes)) {
+        if (Option.isSome(value)) body[name] = value.value
+      }
+      if (body.authUserName === undefined || body.authUserName === null || body.authUserName === "") {
+        return yield* Effect.fail(CliError.usage("--auth-user-name is required (or authUserName in --data)"))
+      }
+      const baseUrl = yield* checkBaseUrl(options.baseUrl)
+      const username = yield* credential(
+        options.username,
+        Prompt.text({ message: "User name" }),
+        "no user name: pass --username or set CHATAUTH_USERNAME"
+      )
+      if (username === "" || username.includes(":")) {
+        return yield* Effect.fail(CliError.usage("the user name must be non-empty and hold no ':'"))
+      }
+      const password = yield* credential(
+        options.password,
+        Prompt.password({ message: `Password of ${username}` }),
+        "no password: set CHATAUTH_PASSWORD (or pass --password, or run at a terminal to be asked)"
+      )
+      const client = yield* ChatAuthClient.make({
+        baseUrl,
+        username,
+        password,
+        basePath: Option.getOrUndefined(options.basePath),
+        frameworkVersion: Option.getOrUndefined(options.frameworkVersion),
+        metadataContext: Option.getOrUndefined(options.metadataContext),
+        onlyData: options.onlyData ? true : undefined,
+        timeout: Option.getOrUndefined(Option.map(options.timeoutMs, Duration.millis))
+      }).pipe(
+        Effect.provide(FetchHttpClient.layer),
+        // The client dies on options it cannot use (a programming error for a library, a usage error here).
+        Effect.catchAllDefect((defect) => {
+          const text = defect instanceof Error ? defect.message : String(defect)
+          return text.startsWith("ChatAuthClient:")
+            ? Effect.fail(CliError.usage(text.replace(/^ChatAuthClient: /, "")))
+            : Effect.die(defect)
+        })
+      )
+      const result = yield* client.authenticate(body as ChatAuthRequest.ChatAuthRequest).pipe(
+        Effect.mapError(describeFailure)
+      )
+      if (options.json) return yield* Output.json(encodeItem(result.item))
+      yield* Output.line(summary(result, yield* Clock.currentTimeMillis))
+    })
+).pipe(
+  Command.withDescription(
+    "Call chatAuthenticate once and print the answer: site, domain, pool, engagement URL and token expiry (or --json)"
+  )
+)

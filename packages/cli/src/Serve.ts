@@ -1,0 +1,105 @@
+/**
+ * `chatauth serve`: runs the chatAuthenticate server until SIGINT or SIGTERM (then stops gracefully, exit 0).
+ *
+ * Every option also comes from the environment (`CHATAUTH_HOST`, `CHATAUTH_PORT`, `CHATAUTH_DATA_DIR`,
+ * `CHATAUTH_CONFIG`, and the rest of `@chatauth/server`'s configuration table); a flag wins over its variable.
+ * Without a bootstrap caller (`CHATAUTH_BOOTSTRAP_CALLER=user:password`) and outside production
+ * (`--production` or `CHATAUTH_ENV=production`) the server runs in development mode: on its first start with no
+ * callers it creates one and prints its credentials once.
+ *
+ * @example
+ * // $ chatauth serve                                  # development: 127.0.0.1:8080, data in ./.chatauth
+ * // $ CHATAUTH_BOOTSTRAP_CALLER=svc:s3cret chatauth serve --host 0.0.0.0 --port 8443 --data-dir /var/lib/chatauth
+ * import { serveCommand } from "@chatauth/cli/Serve"
+ *
+ * @since 0.1.0
+ */
+import { optionsConfig as callerAuthConfig } from "@chatauth/server/CallerAuth"
+import * as ChatAuthServer from "@chatauth/server/ChatAuthServer"
+import { optionsConfig as keysConfig } from "@chatauth/server/PersistentKeys"
+import { type ServerOptions, ServerOptionsConfig } from "@chatauth/server/ServerOptions"
+import { Command, Options } from "@effect/cli"
+import { Config, ConfigError, Effect, Option } from "effect"
+import { CliError } from "./CliError.js"
+
+const flags = {
+  host: Options.text("host").pipe(
+    Options.withDescription("Interface to listen on (env CHATAUTH_HOST; default 127.0.0.1)"),
+    Options.optional
+  ),
+  port: Options.integer("port").pipe(
+    Options.withDescription("Port to listen on, 0 for any free one (env CHATAUTH_PORT; default 8080)"),
+    Options.optional
+  ),
+  dataDir: Options.text("data-dir").pipe(
+    Options.withDescription("Directory of the SQLite store (env CHATAUTH_DATA_DIR; default ./.chatauth)"),
+    Options.optional
+  ),
+  config: Options.text("config").pipe(
+    Options.withDescription(
+      "Routing config file, {\"channelServers\":[…]} (env CHATAUTH_CONFIG; default: one site mirroring Oracle's example)"
+    ),
+    Options.optional
+  ),
+  production: Options.boolean("production").pipe(
+    Options.withDescription("Never create a development caller (also CHATAUTH_ENV=production)")
+  )
+}
+
+/**
+ * The server's options: the flags over the environment (`ServerOptionsConfig`, the keys' and the callers' configs).
+ *
+ * @since 0.1.0
+ * @category options
+ */
+export const resolveServerOptions = (given: {
+  readonly host: Option.Option<string>
+  readonly port: Option.Option<number>
+  readonly dataDir: Option.Option<string>
+  readonly config: Option.Option<string>
+  readonly production: boolean
+}): Effect.Effect<ServerOptions, CliError> =>
+  Effect.gen(function*() {
+    const env = yield* ServerOptionsConfig
+    const keys = yield* keysConfig
+    const callerAuth = yield* callerAuthConfig
+    const environment = yield* Config.option(Config.string("CHATAUTH_ENV"))
+    const production = given.production || Option.exists(environment, (value) => value.trim() === "production")
+    if (Option.isSome(given.port) && (given.port.value < 0 || given.port.value > 65535)) {
+      return yield* Effect.fail(CliError.usage("--port must be from 0 to 65535"))
+    }
+    return {
+      ...env,
+      host: Option.getOrElse(given.host, () => env.host),
+      port: Option.getOrElse(given.port, () => env.port),
+      dataDir: Option.getOrElse(given.dataDir, () => env.dataDir),
+      routingConfigPath: Option.getOrElse(given.config, () => env.routingConfigPath),
+      keys,
+      callerAuth,
+      development: !production && env.bootstrapCaller === undefined
+    }
+  }).pipe(
+    Effect.catchIf(
+      ConfigError.isConfigError,
+      (error) => Effect.fail(CliError.usage(`invalid configuration in the environment: ${error}`))
+    )
+  )
+
+/**
+ * `chatauth serve [--host H] [--port P] [--data-dir D] [--config F] [--production]`.
+ *
+ * @since 0.1.0
+ * @category commands
+ */
+export const serveCommand = Command.make("serve", flags, (given) =>
+  Effect.gen(function*() {
+    const options = yield* resolveServerOptions(given)
+    yield* ChatAuthServer.serve(options).pipe(
+      Effect.mapError((error) => CliError.refused(`cannot start: ${error.message}`))
+    )
+  })).pipe(
+    Command.withDescription(
+      "Run the chatAuthenticate server until SIGINT/SIGTERM. Without options: development mode on 127.0.0.1:8080, " +
+        "data in ./.chatauth, a development caller printed on first start"
+    )
+  )

@@ -1,0 +1,25 @@
+#!/usr/bin/env node
+/**
+ * The `chatauth` executable.
+ *
+ * @since 0.1.0
+ */
+import { NodeContext, NodeRuntime } from "@effect/platform-node"
+import { Cause, Effect, Exit, Layer, Logger } from "effect"
+import { createRequire } from "node:module"
+import * as Cli from "./Cli.js"
+
+const { version } = createRequire(import.meta.url)("../package.json") as { readonly version: string }
+
+Cli.main(process.argv, version).pipe(
+  Effect.provide(Layer.merge(NodeContext.layer, Cli.StdioLive)),
+  // Logs are diagnostics: standard error, so that standard output stays the command's output (JSON included).
+  Effect.provide(Logger.replace(Logger.defaultLogger, Logger.prettyLogger({ stderr: true }))),
+  NodeRuntime.runMain({
+    disableErrorReporting: true,
+    disablePrettyLogger: true,
+    // SIGINT/SIGTERM interrupt the run: `serve` then stops gracefully, and that is a normal end (0).
+    teardown: (exit, onExit) =>
+      onExit(Exit.isSuccess(exit) ? Number(exit.value) : Cause.isInterruptedOnly(exit.cause) ? 0 : 1)
+  })
+)
