@@ -17,10 +17,10 @@
  *
  * @since 0.1.0
  */
-import { ChatAuthClient, type ChatAuthClientError, type ChatAuthRequest, type ChatAuthResult } from "@chatauth/client"
-import { Attributes, ChatAuthenticate, ChatAuthenticateApi } from "@chatauth/core"
+import type { ChatAuthClientError, ChatAuthRequest, ChatAuthResult } from "@chatauth/client"
+import * as Attributes from "@chatauth/core/Attributes"
 import { Command, Options, Prompt } from "@effect/cli"
-import { FetchHttpClient, FileSystem } from "@effect/platform"
+import * as FileSystem from "@effect/platform/FileSystem"
 import { Clock, Config, Duration, Effect, Option, Schema } from "effect"
 import { CliError } from "./CliError.js"
 import * as Output from "./internal/output.js"
@@ -34,6 +34,20 @@ import { prompt, Stdio } from "./internal/stdio.js"
  */
 export const flagName = (attribute: string): string =>
   attribute.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)
+
+/**
+ * The documented base paths (core's `ChatAuthenticateApi.BASE_PATHS`, written out so that `--help` does not load the
+ * contract).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const BASE_PATHS = [
+  "/crmRestApi/resources/11.13.18.05",
+  "/crmRestApi/resources/latest",
+  "/serviceApi/resources/11.13.0.0",
+  "/serviceApi/resources/latest"
+] as const
 
 const describedAttributes = Attributes.attributes.filter((a) => Attributes.requestAttributeNames.includes(a.name))
 
@@ -68,9 +82,9 @@ const settings = {
     Options.withFallbackConfig(Config.redacted("CHATAUTH_PASSWORD")),
     Options.optional
   ),
-  basePath: Options.choice("base-path", ChatAuthenticateApi.BASE_PATHS).pipe(
-    Options.withDescription(`The resource's base path (env CHATAUTH_BASE_PATH; default ${ChatAuthenticateApi.DEFAULT_BASE_PATH})`),
-    Options.withFallbackConfig(Config.literal(...ChatAuthenticateApi.BASE_PATHS)("CHATAUTH_BASE_PATH")),
+  basePath: Options.choice("base-path", BASE_PATHS).pipe(
+    Options.withDescription(`The resource's base path (env CHATAUTH_BASE_PATH; default ${BASE_PATHS[0]})`),
+    Options.withFallbackConfig(Config.literal(...BASE_PATHS)("CHATAUTH_BASE_PATH")),
     Options.optional
   ),
   frameworkVersion: Options.integer("framework-version").pipe(
@@ -148,7 +162,7 @@ const reasonPhrases: Record<number, string> = {
 export const describeFailure = (error: ChatAuthClientError): CliError => {
   switch (error._tag) {
     case "RequestInvalid":
-      return CliError.usage(`the request cannot be sent: ${error.message.replace(/\n/g, "; ")}`)
+      return CliError.refused(`invalid request (not sent): ${error.message.replace(/\n/g, "; ")}`)
     case "RequestTimeout":
     case "NetworkError":
       return CliError.refused(error.message)
@@ -201,15 +215,15 @@ const summary = (result: ChatAuthResult, nowMillis: number): string => {
     ["engagement", result.engagementUrl],
     [
       "token",
-      `expires ${result.tokenExpiresAt.toISOString()} (${Output.relative(left)}), ${header.alg}, kid ${header.kid ?? "-"}`
+      `expires ${result.tokenExpiresAt.toISOString()} (${Output.relative(left)}), ${header.alg}, kid ${
+        header.kid ?? "-"
+      }`
     ]
   ]
-  if (result.mediaList !== undefined) rows.push(["mediaList", JSON.stringify(item.mediaList)])
+  if (result.mediaList !== undefined) rows.push(["mediaList", String(item.mediaList)])
   rows.push(["jwt", item.jwt])
   return `Created a chat authentication for ${item.authUserName}\n${Output.fields(rows)}`
 }
-
-const encodeItem = Schema.encodeSync(ChatAuthenticate.ChatAuthenticateItem)
 
 /**
  * `chatauth authenticate --base-url URL --auth-user-name NAME [attribute flags] [--data @file.json] [--json]`.
@@ -243,6 +257,10 @@ export const authenticateCommand = Command.make(
         Prompt.password({ message: `Password of ${username}` }),
         "no password: set CHATAUTH_PASSWORD (or pass --password, or run at a terminal to be asked)"
       )
+      // Loaded on use: the client and the contract are not needed by the other commands.
+      const { ChatAuthClient } = yield* Effect.promise(() => import("@chatauth/client/ChatAuthClient"))
+      const FetchHttpClient = yield* Effect.promise(() => import("@effect/platform/FetchHttpClient"))
+      const { ChatAuthenticateItem } = yield* Effect.promise(() => import("@chatauth/core/ChatAuthenticate"))
       const client = yield* ChatAuthClient.make({
         baseUrl,
         username,
@@ -265,7 +283,7 @@ export const authenticateCommand = Command.make(
       const result = yield* client.authenticate(body as ChatAuthRequest.ChatAuthRequest).pipe(
         Effect.mapError(describeFailure)
       )
-      if (options.json) return yield* Output.json(encodeItem(result.item))
+      if (options.json) return yield* Output.json(Schema.encodeSync(ChatAuthenticateItem)(result.item))
       yield* Output.line(summary(result, yield* Clock.currentTimeMillis))
     })
 ).pipe(

@@ -14,14 +14,7 @@
  *
  * @since 0.1.0
  */
-import {
-  CallerAuth,
-  type CallerExists,
-  type CallerNotFound,
-  CHAT_PRIVILEGE,
-  type InvalidCaller
-} from "@chatauth/server/CallerAuth"
-import { SqliteStore } from "@chatauth/server/SqliteStore"
+import type { CallerAuthService, CallerExists, CallerNotFound, InvalidCaller } from "@chatauth/server/CallerAuth"
 import { Args, Command, Options } from "@effect/cli"
 import { ConfigError, Effect, Layer, Logger, LogLevel } from "effect"
 import { CliError } from "./CliError.js"
@@ -43,13 +36,31 @@ const passwordOptions = {
   )
 }
 
+/**
+ * The privilege new callers get unless `--privilege` says otherwise (the server's `CHAT_PRIVILEGE`, written out here
+ * so that `--help` does not load the server).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const CHAT_PRIVILEGE = "SVC_REQUEST_FOR_CHAT_PRIV"
+
+// The server's caller service over the store, loaded on use.
 const withCallers = <A>(
   dataDir: string,
-  effect: Effect.Effect<A, CallerExists | CallerNotFound | InvalidCaller, CallerAuth>
+  use: (callers: CallerAuthService) => Effect.Effect<A, CallerExists | CallerNotFound | InvalidCaller>
 ): Effect.Effect<A, CliError> =>
-  effect.pipe(
-    Effect.provide(CallerAuth.layerConfig.pipe(Layer.provide(SqliteStore.layer({ dataDir })))),
-    Effect.catchIf(ConfigError.isConfigError, (error) => Effect.fail(CliError.usage(`invalid configuration: ${error}`))),
+  Effect.gen(function*() {
+    const { CallerAuth } = yield* Effect.promise(() => import("@chatauth/server/CallerAuth"))
+    const { SqliteStore } = yield* Effect.promise(() => import("@chatauth/server/SqliteStore"))
+    return yield* Effect.flatMap(CallerAuth, use).pipe(
+      Effect.provide(CallerAuth.layerConfig.pipe(Layer.provide(SqliteStore.layer({ dataDir }))))
+    )
+  }).pipe(
+    Effect.catchIf(
+      ConfigError.isConfigError,
+      (error) => Effect.fail(CliError.usage(`invalid configuration: ${error}`))
+    ),
     Effect.catchTags({
       CallerExists: (error) => Effect.fail(CliError.refused(`the caller "${error.username}" already exists`)),
       CallerNotFound: (error) => Effect.fail(CliError.refused(`there is no caller "${error.username}"`)),
@@ -75,7 +86,7 @@ const add = Command.make(
       const privileges = privilege.length === 0 ? [CHAT_PRIVILEGE] : privilege
       const caller = yield* withCallers(
         dataDir,
-        Effect.flatMap(CallerAuth, (callers) => callers.addCaller({ username: name, password: secret, privileges }))
+        (callers) => callers.addCaller({ username: name, password: secret, privileges })
       )
       yield* Output.line(`Added the caller "${caller.username}" (${caller.privileges.join(", ")}) to ${dataDir}.`)
     })
@@ -87,7 +98,7 @@ const list = Command.make(
   ({ dataDir, json }) =>
     Effect.gen(function*() {
       yield* requireStore(dataDir)
-      const callers = yield* withCallers(dataDir, Effect.flatMap(CallerAuth, (auth) => auth.listCallers()))
+      const callers = yield* withCallers(dataDir, (auth) => auth.listCallers())
       if (json) {
         return yield* Output.json(callers.map((caller) => ({
           username: caller.username,
@@ -109,20 +120,28 @@ const list = Command.make(
     })
 ).pipe(Command.withDescription("List the callers (never their passwords)"))
 
-const remove = Command.make("remove", { name: nameArg, dataDir: dataDirOption }, ({ dataDir, name }) =>
-  Effect.gen(function*() {
-    yield* requireStore(dataDir)
-    yield* withCallers(dataDir, Effect.flatMap(CallerAuth, (callers) => callers.removeCaller(name)))
-    yield* Output.line(`Removed the caller "${name}".`)
-  })).pipe(Command.withDescription("Remove a caller"))
+const remove = Command.make(
+  "remove",
+  { name: nameArg, dataDir: dataDirOption },
+  ({ dataDir, name }) =>
+    Effect.gen(function*() {
+      yield* requireStore(dataDir)
+      yield* withCallers(dataDir, (callers) => callers.removeCaller(name))
+      yield* Output.line(`Removed the caller "${name}".`)
+    })
+).pipe(Command.withDescription("Remove a caller"))
 
-const passwd = Command.make("passwd", { name: nameArg, dataDir: dataDirOption, ...passwordOptions }, (options) =>
-  Effect.gen(function*() {
-    yield* requireStore(options.dataDir)
-    const secret = yield* newPassword({ flag: options.password, fromStdin: options.passwordStdin, warn: Output.note })
-    yield* withCallers(options.dataDir, Effect.flatMap(CallerAuth, (callers) => callers.setPassword(options.name, secret)))
-    yield* Output.line(`Changed the password of "${options.name}".`)
-  })).pipe(Command.withDescription("Change a caller's password; the new one comes from a prompt or standard input"))
+const passwd = Command.make(
+  "passwd",
+  { name: nameArg, dataDir: dataDirOption, ...passwordOptions },
+  (options) =>
+    Effect.gen(function*() {
+      yield* requireStore(options.dataDir)
+      const secret = yield* newPassword({ flag: options.password, fromStdin: options.passwordStdin, warn: Output.note })
+      yield* withCallers(options.dataDir, (callers) => callers.setPassword(options.name, secret))
+      yield* Output.line(`Changed the password of "${options.name}".`)
+    })
+).pipe(Command.withDescription("Change a caller's password; the new one comes from a prompt or standard input"))
 
 /**
  * `chatauth callers add|list|remove|passwd`.

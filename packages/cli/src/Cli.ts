@@ -76,9 +76,13 @@ export const overview = (version: string): string =>
  */
 export const command = Command.make("chatauth", {}, () =>
   Effect.fail(
-    CliError.usage("a command is required: serve, authenticate, token, keys, callers or medialist (see chatauth --help)")
+    CliError.usage(
+      "a command is required: serve, authenticate, token, keys, callers or medialist (see chatauth --help)"
+    )
   )).pipe(
-    Command.withDescription("The command line of chatAuthenticate: run the server, call it, check tokens, manage keys and callers"),
+    Command.withDescription(
+      "The command line of chatAuthenticate: run the server, call it, check tokens, manage keys and callers"
+    ),
     Command.withSubcommands(subcommands)
   )
 
@@ -144,4 +148,3 @@ export const main = (argv: ReadonlyArray<string>, version = "0.0.0"): Effect.Eff
         : Effect.as(Console.error(`chatauth: unexpected failure\n${Cause.pretty(cause)}`), ExitCode.refused)
     )
   )
-

@@ -12,26 +12,44 @@
  *
  * @since 0.1.0
  */
-import { KeyStore } from "@chatauth/core"
-import { PersistentKeys } from "@chatauth/server/PersistentKeys"
-import { SqliteStore } from "@chatauth/server/SqliteStore"
+import type { SigningKey } from "@chatauth/core/KeyStore"
+import type { PersistentKeysService } from "@chatauth/server/PersistentKeys"
 import { Args, Command, Options } from "@effect/cli"
-import { ConfigError, Effect, Layer, Logger, LogLevel } from "effect"
+import { ConfigError, Effect, Layer, Logger, LogLevel, Option } from "effect"
 import { CliError } from "./CliError.js"
 import { dataDirOption, requireStore } from "./internal/dataDir.js"
 import * as Output from "./internal/output.js"
 
 const jsonOption = Options.boolean("json").pipe(Options.withDescription("Print the result as JSON"))
 
-// The server's layers log what they do at Info ("Generated a new active signing key"); a command reports it itself.
-const withKeys = <A, E, R>(dataDir: string, effect: Effect.Effect<A, E, R>) =>
-  effect.pipe(
-    Effect.provide(PersistentKeys.layerConfig.pipe(Layer.provideMerge(SqliteStore.layer({ dataDir })))),
-    Effect.catchIf(ConfigError.isConfigError, (error) => Effect.fail(CliError.usage(`invalid configuration: ${error}`))),
+// The store's keys through the server's own services, loaded on use (they are heavy, and only these commands need
+// them). The server's layers log what they do at Info ("Generated a new active signing key"); a command reports it
+// itself.
+const withKeys = <A, E>(
+  dataDir: string,
+  use: (keys: PersistentKeysService, list: Effect.Effect<ReadonlyArray<SigningKey>>) => Effect.Effect<A, E>
+): Effect.Effect<A, E | CliError> =>
+  Effect.gen(function*() {
+    const { KeyStore } = yield* Effect.promise(() => import("@chatauth/core/KeyStore"))
+    const { PersistentKeys } = yield* Effect.promise(() => import("@chatauth/server/PersistentKeys"))
+    const { SqliteStore } = yield* Effect.promise(() => import("@chatauth/server/SqliteStore"))
+    const program = Effect.gen(function*() {
+      const keys = yield* PersistentKeys
+      const store = yield* KeyStore
+      return yield* use(keys, store.keys)
+    })
+    return yield* program.pipe(
+      Effect.provide(PersistentKeys.layerConfig.pipe(Layer.provideMerge(SqliteStore.layer({ dataDir }))))
+    )
+  }).pipe(
+    Effect.catchIf(
+      ConfigError.isConfigError,
+      (error) => Effect.fail(CliError.usage(`invalid configuration: ${error}`))
+    ),
     Logger.withMinimumLogLevel(LogLevel.Warning)
   )
 
-const describe = (key: KeyStore.SigningKey) => ({
+const describe = (key: SigningKey) => ({
   kid: key.kid,
   alg: key.alg,
   state: key.state,
@@ -43,24 +61,28 @@ const describe = (key: KeyStore.SigningKey) => ({
 
 const stateOrder = { active: 0, next: 1, retired: 2 } as const
 
-const list = Command.make("list", { dataDir: dataDirOption, json: jsonOption }, ({ dataDir, json }) =>
-  Effect.gen(function*() {
-    yield* requireStore(dataDir)
-    const keys = yield* withKeys(dataDir, Effect.flatMap(KeyStore.KeyStore, (store) => store.keys))
-    const sorted = [...keys].sort((a, b) => stateOrder[a.state] - stateOrder[b.state] || b.createdAt - a.createdAt)
-    if (json) return yield* Output.json(sorted.map(describe))
-    yield* Output.line(Output.table(
-      ["KID", "ALG", "STATE", "CREATED", "ACTIVATED", "RETIRED"],
-      sorted.map((key) => [
-        key.kid,
-        key.alg,
-        key.state,
-        Output.time(key.createdAt),
-        Output.time(key.activatedAt),
-        Output.time(key.retiredAt)
-      ])
-    ))
-  })).pipe(Command.withDescription("List the signing keys: kid, algorithm, state and times"))
+const list = Command.make(
+  "list",
+  { dataDir: dataDirOption, json: jsonOption },
+  ({ dataDir, json }) =>
+    Effect.gen(function*() {
+      yield* requireStore(dataDir)
+      const keys = yield* withKeys(dataDir, (_, list) => list)
+      const sorted = [...keys].sort((a, b) => stateOrder[a.state] - stateOrder[b.state] || b.createdAt - a.createdAt)
+      if (json) return yield* Output.json(sorted.map(describe))
+      yield* Output.line(Output.table(
+        ["KID", "ALG", "STATE", "CREATED", "ACTIVATED", "RETIRED"],
+        sorted.map((key) => [
+          key.kid,
+          key.alg,
+          key.state,
+          Output.time(key.createdAt),
+          Output.time(key.activatedAt),
+          Output.time(key.retiredAt)
+        ])
+      ))
+    })
+).pipe(Command.withDescription("List the signing keys: kid, algorithm, state and times"))
 
 const RESTART_NOTE = "A running server uses the change from its next start."
 
@@ -78,7 +100,7 @@ const rotate = Command.make(
     Effect.gen(function*() {
       const key = yield* withKeys(
         dataDir,
-        Effect.flatMap(PersistentKeys, (keys) => keys.rotate(alg._tag === "Some" ? { alg: alg.value } : undefined))
+        (keys) => keys.rotate(Option.isSome(alg) ? { alg: alg.value } : undefined)
       )
       if (json) return yield* Output.json(describe(key))
       yield* Output.line(`Published the next key ${key.kid} (${key.alg}): it is in the JWKS and does not sign yet.`)
@@ -100,9 +122,10 @@ const activate = Command.make(
       yield* requireStore(dataDir)
       const key = yield* withKeys(
         dataDir,
-        Effect.flatMap(PersistentKeys, (keys) => keys.activate(kid)).pipe(
-          Effect.catchTag("UnknownKey", () => Effect.fail(CliError.refused(`no key ${kid} in ${dataDir}`)))
-        )
+        (keys) =>
+          keys.activate(kid).pipe(
+            Effect.catchTag("UnknownKey", () => Effect.fail(CliError.refused(`no key ${kid} in ${dataDir}`)))
+          )
       )
       yield* Output.line(`Key ${key.kid} is now active; the previous active key is retired (still published).`)
       yield* Output.note(RESTART_NOTE)
@@ -112,7 +135,7 @@ const activate = Command.make(
 const prune = Command.make("prune", { dataDir: dataDirOption }, ({ dataDir }) =>
   Effect.gen(function*() {
     yield* requireStore(dataDir)
-    const removed = yield* withKeys(dataDir, Effect.flatMap(PersistentKeys, (keys) => keys.prune()))
+    const removed = yield* withKeys(dataDir, (keys) => keys.prune())
     yield* Output.line(
       removed.length === 0 ? "No retired key is past its retention." : `Removed ${removed.join(", ")}.`
     )

@@ -24,7 +24,9 @@ const strict = Options.boolean("strict").pipe(
 )
 
 const fromArgOrStdin = (value: string) =>
-  value === "-" ? Effect.flatMap(Stdio, (stdio) => Effect.map(stdio.readAll, (text) => text.trim())) : Effect.succeed(value)
+  value === "-"
+    ? Effect.flatMap(Stdio, (stdio) => Effect.map(stdio.readAll, (text) => text.trim()))
+    : Effect.succeed(value)
 
 const parse = Command.make(
   "parse",
@@ -63,7 +65,13 @@ const format = Command.make(
       const decoded = Schema.decodeUnknownEither(schema)(input)
       if (Either.isLeft(decoded)) {
         return yield* Effect.fail(
-          CliError.refused(`invalid mediaList value: ${ParseResult.TreeFormatter.formatErrorSync(decoded.left)}`)
+          CliError.refused(
+            `invalid mediaList value: ${
+              ParseResult.ArrayFormatter.formatErrorSync(decoded.left)
+                .map((issue) => issue.path.length === 0 ? issue.message : `${issue.path.join(".")}: ${issue.message}`)
+                .join("; ")
+            }`
+          )
         )
       }
       yield* Output.line(MediaList.encode(decoded.right))

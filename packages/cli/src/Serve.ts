@@ -14,9 +14,6 @@
  *
  * @since 0.1.0
  */
-import { optionsConfig as callerAuthConfig } from "@chatauth/server/CallerAuth"
-import * as ChatAuthServer from "@chatauth/server/ChatAuthServer"
-import { optionsConfig as keysConfig } from "@chatauth/server/PersistentKeys"
 import { type ServerOptions, ServerOptionsConfig } from "@chatauth/server/ServerOptions"
 import { Command, Options } from "@effect/cli"
 import { Config, ConfigError, Effect, Option } from "effect"
@@ -60,6 +57,9 @@ export const resolveServerOptions = (given: {
   readonly production: boolean
 }): Effect.Effect<ServerOptions, CliError> =>
   Effect.gen(function*() {
+    // Loaded on use: the server's modules are most of what `chatauth` loads, and the other commands do without them.
+    const { optionsConfig: callerAuthConfig } = yield* Effect.promise(() => import("@chatauth/server/CallerAuth"))
+    const { optionsConfig: keysConfig } = yield* Effect.promise(() => import("@chatauth/server/PersistentKeys"))
     const env = yield* ServerOptionsConfig
     const keys = yield* keysConfig
     const callerAuth = yield* callerAuthConfig
@@ -94,6 +94,7 @@ export const resolveServerOptions = (given: {
 export const serveCommand = Command.make("serve", flags, (given) =>
   Effect.gen(function*() {
     const options = yield* resolveServerOptions(given)
+    const ChatAuthServer = yield* Effect.promise(() => import("@chatauth/server/ChatAuthServer"))
     yield* ChatAuthServer.serve(options).pipe(
       Effect.mapError((error) => CliError.refused(`cannot start: ${error.message}`))
     )

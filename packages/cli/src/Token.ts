@@ -14,7 +14,7 @@
  *
  * @since 0.1.0
  */
-import { TokenVerifier } from "@chatauth/core"
+import type { JwksSource } from "@chatauth/core/TokenVerifier"
 import { Args, Command, Options } from "@effect/cli"
 import { Clock, Effect, Either, Encoding, Option } from "effect"
 import { CliError } from "./CliError.js"
@@ -76,20 +76,33 @@ const timeLines = (claims: Record<string, unknown>, nowSeconds: number): Array<r
   return out
 }
 
-const decode = Command.make("decode", { token: tokenArg, json: jsonOption }, ({ json, token }) =>
-  Effect.gen(function*() {
-    const decoded = decodeUnverified(yield* readToken(token))
-    if (Either.isLeft(decoded)) return yield* Effect.fail(CliError.refused(`malformed token: ${decoded.left}`))
-    const { claims, header } = decoded.right
-    if (json) return yield* Output.json({ verified: false, header, claims })
-    const now = Math.floor((yield* Clock.currentTimeMillis) / 1000)
-    yield* Output.line("NOT VERIFIED: decoded without checking the signature, issuer, audience or expiry.")
-    yield* Output.line("Do not trust these values; check them with `chatauth token verify`.")
-    yield* Output.line(`header: ${JSON.stringify(header, null, 2)}`)
-    yield* Output.line(`claims: ${JSON.stringify(claims, null, 2)}`)
-    const times = timeLines(claims, now)
-    if (times.length > 0) yield* Output.line(Output.fields(times))
-  })).pipe(Command.withDescription("Print a token's header and claims WITHOUT verifying it"))
+const decode = Command.make(
+  "decode",
+  { token: tokenArg, json: jsonOption },
+  ({ json, token }) =>
+    Effect.gen(function*() {
+      const decoded = decodeUnverified(yield* readToken(token))
+      if (Either.isLeft(decoded)) return yield* Effect.fail(CliError.refused(`malformed token: ${decoded.left}`))
+      const { claims, header } = decoded.right
+      if (json) return yield* Output.json({ verified: false, header, claims })
+      const now = Math.floor((yield* Clock.currentTimeMillis) / 1000)
+      yield* Output.line("NOT VERIFIED: decoded without checking the signature, issuer, audience or expiry.")
+      yield* Output.line("Do not trust these values; check them with `chatauth token verify`.")
+      yield* Output.line(`header: ${JSON.stringify(header, null, 2)}`)
+      yield* Output.line(`claims: ${JSON.stringify(claims, null, 2)}`)
+      const times = timeLines(claims, now)
+      if (times.length > 0) yield* Output.line(Output.fields(times))
+    })
+).pipe(Command.withDescription("Print a token's header and claims WITHOUT verifying it"))
+
+/**
+ * The clock skew `token verify` tolerates by default, in seconds: core's `DEFAULT_CLOCK_TOLERANCE_SECONDS`, written
+ * out so that `--help` does not load the verifier.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const DEFAULT_CLOCK_TOLERANCE_SECONDS = 30
 
 const algorithms = ["RS256", "ES256", "EdDSA"] as const
 type Algorithm = typeof algorithms[number]
@@ -102,8 +115,7 @@ const parseAlgorithms = (value: string): Either.Either<ReadonlyArray<Algorithm>,
     : Either.right(list as ReadonlyArray<Algorithm>)
 }
 
-const jwksSource = (value: string): TokenVerifier.JwksSource =>
-  /^https?:\/\//i.test(value) ? { url: value } : { file: value }
+const jwksSource = (value: string): JwksSource => /^https?:\/\//i.test(value) ? { url: value } : { file: value }
 
 const verify = Command.make(
   "verify",
@@ -124,7 +136,7 @@ const verify = Command.make(
     ),
     clockTolerance: Options.integer("clock-tolerance").pipe(
       Options.withDescription("Tolerated clock skew for exp and iat, in seconds"),
-      Options.withDefault(TokenVerifier.DEFAULT_CLOCK_TOLERANCE_SECONDS)
+      Options.withDefault(DEFAULT_CLOCK_TOLERANCE_SECONDS)
     ),
     algorithms: Options.text("algorithms").pipe(
       Options.withDescription("Accepted algorithms, comma-separated among RS256, ES256, EdDSA"),
@@ -136,9 +148,13 @@ const verify = Command.make(
     Effect.gen(function*() {
       const algs = parseAlgorithms(options.algorithms)
       if (Either.isLeft(algs)) return yield* Effect.fail(CliError.usage(algs.left))
-      if (options.clockTolerance < 0) return yield* Effect.fail(CliError.usage("--clock-tolerance must not be negative"))
+      if (options.clockTolerance < 0) {
+        return yield* Effect.fail(CliError.usage("--clock-tolerance must not be negative"))
+      }
       const token = yield* readToken(options.token)
-      const verifier = yield* TokenVerifier.TokenVerifier.make({
+      // Loaded on use (jose and the verifier are not needed by the other commands).
+      const { TokenVerifier } = yield* Effect.promise(() => import("@chatauth/core/TokenVerifier"))
+      const verifier = yield* TokenVerifier.make({
         jwks: jwksSource(options.jwks),
         issuer: options.issuer,
         algorithms: algs.right,
@@ -172,7 +188,10 @@ const verify = Command.make(
         ["sub", claims.sub],
         ["prn", claims.prn],
         ["iss", claims.iss],
-        ["aud", audienceChecked ? `${claims.aud} (checked)` : `${claims.aud} (NOT checked: pass --audience to check it)`],
+        [
+          "aud",
+          audienceChecked ? `${claims.aud} (checked)` : `${claims.aud} (NOT checked: pass --audience to check it)`
+        ],
         ...timeLines(claims, now)
       ]))
       yield* Output.line(`claims: ${JSON.stringify(claims)}`)

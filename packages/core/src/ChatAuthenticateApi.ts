@@ -18,15 +18,15 @@
  *
  * @since 0.1.0
  */
-import {
-  HttpApi,
-  HttpApiEndpoint,
-  HttpApiGroup,
-  HttpApiMiddleware,
-  HttpApiSchema,
-  HttpApiSecurity,
-  OpenApi
-} from "@effect/platform"
+// Module by module rather than from the package index: the index loads all of @effect/platform, Swagger UI's
+// bundled 2 MB included, into every process that imports the contract (a server's memory, a client's start-up).
+import * as HttpApi from "@effect/platform/HttpApi"
+import * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
+import * as HttpApiGroup from "@effect/platform/HttpApiGroup"
+import * as HttpApiMiddleware from "@effect/platform/HttpApiMiddleware"
+import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
+import * as HttpApiSecurity from "@effect/platform/HttpApiSecurity"
+import * as OpenApi from "@effect/platform/OpenApi"
 import { Context, Schema } from "effect"
 import { ChatAuthenticateItem, ChatAuthenticateRequestBody } from "./ChatAuthenticate.js"
 import {

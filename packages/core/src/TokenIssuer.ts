@@ -17,7 +17,7 @@
  *
  * @since 0.1.0
  */
-import { Clock, Config, type ConfigError, Context, Effect, Layer, Schema } from "effect"
+import { Config, type ConfigError, Context, Effect, Layer, Schema } from "effect"
 import { KeyStore, type NoActiveKey, type SigningKey } from "./KeyStore.js"
 
 /**
@@ -145,10 +145,10 @@ export const make = (options: TokenIssuerOptions = {}): Effect.Effect<TokenIssue
      */
     const issue = (request: IssueRequest): Effect.Effect<IssuedToken, NoActiveKey> =>
       Effect.flatMap(store.activeKey, (key) =>
-        Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        Effect.clockWith((clock) =>
           Effect.async<IssuedToken>((resume) => {
             if (prepared === undefined || prepared.key !== key) prepared = prepare(nodeCrypto, key)
-            const iat = Math.floor(now / 1000)
+            const iat = Math.floor(clock.unsafeCurrentTimeMillis() / 1000)
             // member order is Oracle's
             const claims: ChatTokenClaims = {
               exp: iat + ttl,
@@ -166,11 +166,16 @@ export const make = (options: TokenIssuerOptions = {}): Effect.Effect<TokenIssue
               (error, signature) =>
                 resume(
                   error === null
-                    ? Effect.succeed({ jwt: signingInput + "." + signature.toString("base64url"), kid: key.kid, claims })
+                    ? Effect.succeed({
+                      jwt: signingInput + "." + signature.toString("base64url"),
+                      kid: key.kid,
+                      claims
+                    })
                     : Effect.die(error)
                 )
             )
-          })))
+          })
+        ))
     return { issue }
   })
 

@@ -28,7 +28,7 @@
  *
  * @since 0.1.0
  */
-import { HttpApiSchema } from "@effect/platform"
+import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
 import { Clock, Config, ConfigError, Context, Effect, Either, Layer, Option, Schema } from "effect"
 import {
   createLocalJWKSet,

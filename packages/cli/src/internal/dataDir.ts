@@ -1,7 +1,8 @@
-import { Options } from "@effect/cli"
-import { FileSystem, Path } from "@effect/platform"
 import { DEFAULT_DATA_DIR } from "@chatauth/server/ServerOptions"
 import { DATABASE_FILE } from "@chatauth/server/SqliteStore"
+import { Options } from "@effect/cli"
+import * as FileSystem from "@effect/platform/FileSystem"
+import * as Path from "@effect/platform/Path"
 import { Config, Effect } from "effect"
 import { CliError } from "../CliError.js"
 

@@ -30,7 +30,8 @@ export const fields = (entries: ReadonlyArray<readonly [string, string]>): strin
 /** `in 2 min` / `3 s ago`, from a difference in seconds. */
 export const relative = (seconds: number): string => {
   const magnitude = Math.abs(seconds)
-  const text = magnitude < 120 ? `${magnitude} s` : magnitude < 7200 ? `${Math.round(magnitude / 60)} min` :
+  const text = magnitude < 120 ? `${magnitude} s` : magnitude < 7200 ?
+    `${Math.round(magnitude / 60)} min` :
     `${Math.round(magnitude / 3600)} h`
   return seconds >= 0 ? `in ${text}` : `${text} ago`
 }
