@@ -84,7 +84,7 @@ const list = Command.make(
     })
 ).pipe(Command.withDescription("List the signing keys: kid, algorithm, state and times"))
 
-const RESTART_NOTE = "A running server uses the change from its next start."
+const RUNNING_SERVER_NOTE = "A running server on this data directory picks the change up within 10 seconds."
 
 const rotate = Command.make(
   "rotate",
@@ -107,7 +107,7 @@ const rotate = Command.make(
       yield* Output.line(
         `Once verifiers have refetched the JWKS, make it sign with: chatauth keys activate ${key.kid} --data-dir ${dataDir}`
       )
-      yield* Output.note(RESTART_NOTE)
+      yield* Output.note(RUNNING_SERVER_NOTE)
     })
 ).pipe(Command.withDescription("Generate a new key and publish it as next (it does not sign until activated)"))
 
@@ -128,7 +128,7 @@ const activate = Command.make(
           )
       )
       yield* Output.line(`Key ${key.kid} is now active; the previous active key is retired (still published).`)
-      yield* Output.note(RESTART_NOTE)
+      yield* Output.note(RUNNING_SERVER_NOTE)
     })
 ).pipe(Command.withDescription("Make a key the signing key; the previous active key is retired"))
 

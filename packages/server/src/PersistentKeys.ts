@@ -68,6 +68,11 @@ export interface PersistentKeysOptions {
   readonly publishLead?: Duration.DurationInput | undefined
   /** How often retired keys past retention are pruned in the background (default 60 s). */
   readonly pruneInterval?: Duration.DurationInput | undefined
+  /**
+   * How often the store is read for key changes made elsewhere — `chatauth keys rotate|activate|prune` on the same
+   * data directory, or another instance on the same store (default 10 s).
+   */
+  readonly reloadInterval?: Duration.DurationInput | undefined
 }
 
 /**
@@ -109,6 +114,8 @@ export interface PersistentKeysService {
     readonly kid?: string | undefined
     readonly state?: "next" | "active" | undefined
   }) => Effect.Effect<SigningKey, KeyImportError | DuplicateKey>
+  /** Reads key changes made elsewhere in the store (also done every `reloadInterval`). */
+  readonly reload: Effect.Effect<void>
   /** TTL + clock tolerance + JWKS cache time. */
   readonly retention: Duration.Duration
   /** How long a `next` key is published before the schedule activates it. */
@@ -258,6 +265,47 @@ export const make = (
         add
       )
 
+    // Another process may change the keys in the same store (the CLI, another instance): bring the store's view in,
+    // so a running server publishes and signs with what the store says. The store's active key is applied first, so
+    // the signing key is replaced in one step and there is never a moment without one.
+    const reload = lock.withPermits(1)(Effect.uninterruptible(Effect.gen(function*() {
+      const stored = yield* store.keys.list()
+      const ordered = [...stored].sort((a, b) => Number(b.state === "active") - Number(a.state === "active"))
+      for (const material of ordered) {
+        const current = yield* Effect.option(keyStore.get(material.kid))
+        if (Option.isNone(current)) {
+          const imported = yield* Effect.either(importKey(material))
+          if (imported._tag === "Left") {
+            yield* Effect.logWarning("A stored signing key cannot be loaded; it is left out").pipe(
+              Effect.annotateLogs({ kid: material.kid, reason: imported.left.message })
+            )
+            continue
+          }
+          yield* Effect.ignore(keyStore.add(imported.right))
+        } else if (current.value.state !== material.state) {
+          if (material.state === "active") yield* Effect.ignore(keyStore.activate(material.kid))
+          else if (material.state === "retired") yield* Effect.ignore(keyStore.retire(material.kid))
+          else continue
+        } else {
+          continue
+        }
+        persisted.set(material.kid, material)
+        yield* Effect.logInfo("Loaded a signing key change from the store").pipe(
+          Effect.annotateLogs({ kid: material.kid, state: material.state })
+        )
+      }
+      const storedKids = new Set(stored.map((material) => material.kid))
+      for (const key of yield* keyStore.keys) {
+        if (storedKids.has(key.kid) || key.state === "active") continue
+        yield* Effect.ignore(keyStore.remove(key.kid))
+        persisted.delete(key.kid)
+      }
+    })))
+
+    yield* Effect.forkScoped(
+      Effect.forever(Effect.zipRight(Effect.sleep(options.reloadInterval ?? Duration.seconds(10)), reload))
+    )
+
     const service: PersistentKeysService = {
       rotate,
       activate,
@@ -265,6 +313,7 @@ export const make = (
       prune,
       remove,
       importPem,
+      reload,
       retention,
       publishLead
     }

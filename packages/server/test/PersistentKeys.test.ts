@@ -110,6 +110,34 @@ describe("PersistentKeys", () => {
       ])
     }))
 
+  it.scoped("a running instance picks up rotation and activation done by another process on the same store", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(JAN_2025)
+      const dataDir = yield* tempDataDir
+      // The "server": keys loaded once, kept open while the "CLI" below changes the store.
+      const server = yield* Layer.build(
+        PersistentKeys.layer({ alg: "EdDSA" }).pipe(Layer.provideMerge(SqliteStore.layer({ dataDir })))
+      )
+      const serverKeys = (effect: Effect.Effect<any, any, PersistentKeys | KeyStore>) => Effect.provide(effect, server)
+      const original = yield* serverKeys(Effect.flatMap(KeyStore, (store) => store.activeKey))
+
+      const rotated = yield* withKeys(
+        dataDir,
+        Effect.gen(function*() {
+          const keys = yield* PersistentKeys
+          const next = yield* keys.rotate()
+          yield* keys.activate(next.kid)
+          return next
+        })
+      )
+
+      yield* serverKeys(Effect.flatMap(PersistentKeys, (keys) => keys.reload))
+      const after = yield* serverKeys(states)
+      expect(after).toEqual({ [rotated.kid]: "active", [original.kid]: "retired" })
+      const active = yield* serverKeys(Effect.flatMap(KeyStore, (store) => store.activeKey))
+      expect(active.kid).toBe(rotated.kid)
+    }))
+
   it.scoped("prune removes retired keys only after TTL + tolerance + JWKS cache time", () =>
     Effect.gen(function*() {
       yield* TestClock.setTime(JAN_2025)
