@@ -10,8 +10,12 @@
  * @since 0.1.0
  */
 import { ChatAuthenticateApi, Describe, Errors, KeyStore, OracleError } from "@chatauth/core"
-import { HttpApiBuilder, HttpApiSwagger, HttpServerRequest, HttpServerResponse } from "@effect/platform"
-import { Duration, Effect, Layer, Option, Redacted, Ref } from "effect"
+import * as HttpApi from "@effect/platform/HttpApi"
+import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
+import * as HttpLayerRouter from "@effect/platform/HttpLayerRouter"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import { Context, Duration, Effect, Layer, Option, Redacted, Ref } from "effect"
 import { createHash } from "node:crypto"
 import { CallerAuth } from "./CallerAuth.js"
 import {
@@ -149,6 +153,35 @@ const CallerAuthenticationLive = Layer.effect(
   })
 )
 
+// The docs page embeds Swagger UI, about 2 MB of JavaScript: `HttpApiSwagger` is imported, and the page built, on the
+// first request for it rather than at start, which keeps that module out of the server's memory and start-up. The
+// page is `HttpApiSwagger`'s own: its router layer is run once against a router that only keeps the handler.
+const DocsLive = (path: `/${string}`) =>
+  HttpApiBuilder.Router.use((router) =>
+    Effect.gen(function*() {
+      const { api } = yield* HttpApi.Api
+      const page = yield* Effect.cached(
+        Effect.gen(function*() {
+          const Swagger = yield* Effect.promise(() => import("@effect/platform/HttpApiSwagger"))
+          let handler: Effect.Effect<HttpServerResponse.HttpServerResponse> | undefined
+          const capture = {
+            add: (_method: string, _path: string, h: Effect.Effect<HttpServerResponse.HttpServerResponse>) =>
+              Effect.sync(() => {
+                handler = h
+              })
+          } as unknown as HttpLayerRouter.HttpRouter
+          yield* Effect.scoped(
+            Layer.build(Swagger.layerHttpLayerRouter({ api, path })).pipe(
+              Effect.provide(Context.make(HttpLayerRouter.HttpRouter, capture))
+            )
+          )
+          return handler === undefined ? HttpServerResponse.empty({ status: 404 }) : yield* handler
+        })
+      )
+      yield* router.get(path, page)
+    })
+  )
+
 /**
  * The routes of the contract, the OpenAPI document and the docs page, on `HttpApiBuilder`'s router.
  *
@@ -162,7 +195,7 @@ export const layer = (options: { readonly publicUrl?: string | undefined }) => {
   )
   return Layer.mergeAll(
     HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" }),
-    HttpApiSwagger.layer({ path: "/docs" })
+    DocsLive("/docs")
   )
     .pipe(
       Layer.provideMerge(ApiLive),

@@ -372,7 +372,9 @@ export const make = (
       })
 
     // A hash of a random password with the configured parameters: unknown users cost the same as known ones.
-    const dummyHash = yield* Password.hash(randomBytes(16).toString("base64url"), params)
+    // Computed in the background from the start rather than awaited by it: a scrypt run is a good part of a start.
+    const dummyHash = yield* Effect.cached(Password.hash(randomBytes(16).toString("base64url"), params))
+    yield* Effect.forkIn(dummyHash, scope)
 
     const check = (username: string, password: string): Effect.Effect<Check> =>
       permits.withPermits(1)(Effect.gen(function*() {
@@ -381,7 +383,7 @@ export const make = (
         const startedAt = generation
         const record = yield* store.callers.find(username)
         if (Option.isNone(record)) {
-          yield* counted(Password.verify(password, dummyHash))
+          yield* counted(Effect.flatMap(dummyHash, (hash) => Password.verify(password, hash)))
           return INVALID
         }
         const ok = yield* counted(Password.verify(password, record.value.passwordHash))
@@ -427,7 +429,7 @@ export const make = (
         const secret = Redacted.value(password)
         if (!validName || validatePassword(secret) !== undefined) {
           // Still one scrypt run, so malformed credentials cost what wrong ones cost.
-          return counted(Password.verify("", dummyHash)).pipe(
+          return counted(Effect.flatMap(dummyHash, (hash) => Password.verify("", hash))).pipe(
             Effect.zipRight(Clock.currentTimeMillis),
             Effect.flatMap((at) => {
               counters.failures++

@@ -15,8 +15,13 @@
  * @since 0.1.0
  */
 import { TokenIssuer } from "@chatauth/core"
-import { Etag, HttpApiBuilder } from "@effect/platform"
-import { NodeContext, NodeHttpPlatform, NodeHttpServer } from "@effect/platform-node"
+// Module by module rather than from the package indexes, which load every module of the packages (clustering, workers,
+// sockets, Swagger UI…) into the server's memory at start.
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as NodeHttpPlatform from "@effect/platform-node/NodeHttpPlatform"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import * as Etag from "@effect/platform/Etag"
+import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
 import { Context, Deferred, Duration, Effect, Layer, Redacted, Ref, Schema, type Scope } from "effect"
 import { randomBytes } from "node:crypto"
 import * as Http from "node:http"

@@ -22,6 +22,7 @@ import {
 import { Clock, Context, Effect, Either, Layer, Option, Redacted } from "effect"
 import { AuditLog } from "./AuditLog.js"
 import { CallerAuth, hasChatPrivilege } from "./CallerAuth.js"
+import { fastDecodeRequest } from "./internal/fastRequestDecode.js"
 import { Metrics } from "./Metrics.js"
 import { Router } from "./Router.js"
 
@@ -70,10 +71,13 @@ export interface ResourcePath {
   readonly item: string | undefined
 }
 
-const RESOURCE_PATH = /^(\/(?:crmRestApi|serviceApi)\/resources\/[^/]+)\/chatAuthenticate(?:\/([^/]*))?\/?$/
+// Any application and version segment: what is not a documented base path is answered 404 by the handler, in the
+// caller's framework version, rather than by `HttpApi`'s path decoding (a 400 listing schema internals).
+const RESOURCE_PATH = /^(\/[^/]+\/resources\/[^/]+)\/chatAuthenticate(?:\/([^/]*))?\/?$/
 
 /**
- * Matches the resource's paths, on any version segment (an unknown version is then answered 404 by the handler).
+ * Matches the resource's paths, on any application and version segment (an unknown base path is then answered 404 by
+ * the handler).
  *
  * @since 0.1.0
  * @category parsing
@@ -126,6 +130,8 @@ export const parseBasicAuthorization = (
   if (colon <= 0) return undefined
   return { username: decoded.slice(0, colon), password: Redacted.make(decoded.slice(colon + 1)) }
 }
+
+const LONE_SURROGATE = /\p{Surrogate}/u
 
 const ONLY_DATA = /(?:^|&)onlyData=true(?:&|$)/
 
@@ -214,10 +220,19 @@ export const make = (options: HandlerOptions) =>
           RequestBody.parse({ contentType, body: text.value }),
           (error) => refuse(error, version)
         )
-        const input = yield* Either.mapLeft(
+        const input = fastDecodeRequest(json) ?? (yield* Either.mapLeft(
           ChatAuthenticate.decodeRequest(json),
           (invalid) => refuse(Errors.BadRequest.problems(invalid.problems), version)
-        )
+        ))
+        // A lone surrogate (`"\ud800"` is valid JSON) cannot be percent-encoded into the item's href and Location.
+        if (LONE_SURROGATE.test(input.authUserName)) {
+          return yield* Effect.fail(
+            refuse(
+              Errors.BadRequest.attribute("authUserName", "must be well-formed Unicode (a lone surrogate)"),
+              version
+            )
+          )
+        }
         const assignment = yield* router.route(input)
         const started = yield* Clock.currentTimeNanos
         const token = yield* issuer.issue({

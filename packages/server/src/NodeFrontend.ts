@@ -9,6 +9,7 @@
  *
  * @since 0.1.0
  */
+import { ChatAuthenticateApi } from "@chatauth/core"
 import { Effect, Option, Runtime } from "effect"
 import type * as Http from "node:http"
 import {
@@ -112,7 +113,10 @@ export const makeListener = (
     const { path, query } = splitUrl(request.url ?? "/")
     const method = request.method ?? "GET"
     const resource = matchResourcePath(path)
-    if (resource === undefined || (method === "GET" && resource.item === "describe")) {
+    if (
+      resource === undefined ||
+      (method === "GET" && resource.item === "describe" && ChatAuthenticateApi.isBasePath(resource.basePath))
+    ) {
       response.once("finish", () => metrics.requestsTotal.inc(method, routeOf(path), response.statusCode))
       apiListener(request, response)
       return

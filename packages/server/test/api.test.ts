@@ -21,7 +21,9 @@ import {
 } from "./serverTestUtils.js"
 import { tempDataDir } from "./storeTestUtils.js"
 
-class TestServer extends Context.Tag("test/TestServer")<TestServer, { readonly url: string; readonly port: number }>() {}
+class TestServer
+  extends Context.Tag("test/TestServer")<TestServer, { readonly url: string; readonly port: number }>()
+{}
 
 const NO_PRIVILEGE_USER = "no-chat-privilege"
 const NO_PRIVILEGE_PASSWORD = "an0ther-passw0rd"
@@ -30,7 +32,11 @@ const TestServerLive = Layer.scoped(
   TestServer,
   Effect.gen(function*() {
     const dataDir = yield* tempDataDir
-    yield* addCallers(dataDir, [{ username: NO_PRIVILEGE_USER, password: NO_PRIVILEGE_PASSWORD, privileges: ["OTHER"] }])
+    yield* addCallers(dataDir, [{
+      username: NO_PRIVILEGE_USER,
+      password: NO_PRIVILEGE_PASSWORD,
+      privileges: ["OTHER"]
+    }])
     // Thresholds high enough that this file's deliberate failures never lock anyone out, except where a test does.
     return yield* startServer({
       dataDir,
@@ -225,9 +231,10 @@ describe("the server through the client derived from the contract", () => {
           urlParams: {},
           payload: minimal
         })
-        const verified = yield* Effect.flatMap(TokenVerifier.TokenVerifier, (verifier) => verifier.verify(item.jwt)).pipe(
-          Effect.provide(TokenVerifier.TokenVerifier.layer({ jwks: JSON.parse(raw.body) }))
-        )
+        const verified = yield* Effect.flatMap(TokenVerifier.TokenVerifier, (verifier) => verifier.verify(item.jwt))
+          .pipe(
+            Effect.provide(TokenVerifier.TokenVerifier.layer({ jwks: JSON.parse(raw.body) }))
+          )
         expect(verified.claims.sub).toBe(minimal.authUserName)
         expect(verified.header.kid).toBe(decodeJwt(item.jwt).header.kid)
         expect(jwks.keys.map((k) => k.kid)).toContain(verified.header.kid)
@@ -302,7 +309,9 @@ describe("what HttpApi cannot express, over raw HTTP", () => {
     it.effect("answers 201 with Location and Oracle's item media type", () =>
       Effect.gen(function*() {
         const { url } = yield* TestServer
-        const answer = yield* post(url, exampleRequest, { headers: { "content-type": "application/vnd.oracle.adf.resourceitem+json" } })
+        const answer = yield* post(url, exampleRequest, {
+          headers: { "content-type": "application/vnd.oracle.adf.resourceitem+json" }
+        })
         expect(answer.status).toBe(201)
         expect(answer.headers["content-type"]).toBe("application/vnd.oracle.adf.resourceitem+json")
         const body = JSON.parse(answer.body)
@@ -356,7 +365,9 @@ describe("what HttpApi cannot express, over raw HTTP", () => {
         const victim = "locked-out-user"
         const statuses: Array<number> = []
         for (let i = 0; i < 3; i++) {
-          statuses.push((yield* post(url, minimal, { headers: { authorization: basicAuth(victim, `guess-${i}`) } })).status)
+          statuses.push(
+            (yield* post(url, minimal, { headers: { authorization: basicAuth(victim, `guess-${i}`) } })).status
+          )
         }
         expect(statuses).toEqual([401, 401, 401])
         const locked = yield* post(url, minimal, { headers: { authorization: basicAuth(victim, "guess-4"), ...v4 } })

@@ -46,7 +46,9 @@ describe("end to end: the documented curl command", () => {
       const body = JSON.parse(stdout.slice(split + 4)) as Record<string, unknown>
       expect(head).toMatch(/^HTTP\/1\.1 201 Created/)
       expect(head).toMatch(/\r\ncontent-type: application\/vnd\.oracle\.adf\.resourceitem\+json\r\n/i)
-      expect(head).toMatch(new RegExp(`\\r\\nlocation: ${url}/john\\.doe\\.4%40us2\\.oraclecloud\\.com\\r?(\\n|$)`, "i"))
+      expect(head).toMatch(
+        new RegExp(`\\r\\nlocation: ${url}/john\\.doe\\.4%40us2\\.oraclecloud\\.com\\r?(\\n|$)`, "i")
+      )
 
       // Every documented attribute, equal — except the token, which is ours (checked below).
       const { jwt: documentedJwt, ...documented } = exampleResponse

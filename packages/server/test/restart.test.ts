@@ -1,6 +1,6 @@
 import { TokenVerifier } from "@chatauth/core"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Redacted } from "effect"
 import { decodeJwt, post, request, startServer, TWO_SITES, writeRoutingConfig } from "./serverTestUtils.js"
 import { tempDataDir } from "./storeTestUtils.js"
 
@@ -38,7 +38,9 @@ describe("restart on the same data directory", () => {
         // Only the bootstrap caller's name is given again: with a different password, `ensureCaller` leaves the
         // stored caller alone, so authenticating with the old password proves the caller was persisted.
         const server = yield* startServer({ dataDir, routingConfigPath })
-        const jwks = JSON.parse((yield* request(`${server.url}/.well-known/jwks.json`)).body) as TokenVerifier.JsonWebKeySet
+        const jwks = JSON.parse(
+          (yield* request(`${server.url}/.well-known/jwks.json`)).body
+        ) as TokenVerifier.JsonWebKeySet
         const kid = decodeJwt(before.jwt).header.kid
         expect(jwks.keys.map((key) => key.kid)).toContain(kid)
         expect(jwks.keys.map((key) => key.kid)).toEqual(before.jwks.keys.map((key) => key.kid))
@@ -61,7 +63,6 @@ describe("restart on the same data directory", () => {
     Effect.gen(function*() {
       const dataDir = yield* tempDataDir
       yield* Effect.scoped(startServer({ dataDir }))
-      const { Redacted } = yield* Effect.promise(() => import("effect"))
       yield* Effect.scoped(Effect.gen(function*() {
         const server = yield* startServer({
           dataDir,

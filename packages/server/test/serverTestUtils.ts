@@ -57,12 +57,18 @@ export const startServer = (options: ServerOptions = {}) =>
 /** Adds callers to a data directory before a server starts on it (the store is closed again afterwards). */
 export const addCallers = (
   dataDir: string,
-  callers: ReadonlyArray<{ readonly username: string; readonly password: string; readonly privileges?: ReadonlyArray<string> }>
+  callers: ReadonlyArray<
+    { readonly username: string; readonly password: string; readonly privileges?: ReadonlyArray<string> }
+  >
 ) =>
-  Effect.scoped(Effect.gen(function*() {
-    const auth = yield* CallerAuth
-    for (const caller of callers) yield* auth.addCaller(caller).pipe(Effect.orDie)
-  }).pipe(Effect.provide(CallerAuth.layer({ scrypt: FAST_SCRYPT }).pipe(Layer.provideMerge(SqliteStore.layer({ dataDir }))))))
+  Effect.scoped(
+    Effect.gen(function*() {
+      const auth = yield* CallerAuth
+      for (const caller of callers) yield* auth.addCaller(caller).pipe(Effect.orDie)
+    }).pipe(
+      Effect.provide(CallerAuth.layer({ scrypt: FAST_SCRYPT }).pipe(Layer.provideMerge(SqliteStore.layer({ dataDir }))))
+    )
+  )
 
 /** The client derived from core's contract, with Basic credentials. */
 export const makeClient = (baseUrl: string, user = USER, password = PASSWORD) =>
@@ -109,8 +115,10 @@ export const request = (
         })))
       res.on("error", (error) => resume(Effect.die(error)))
     })
-    req.setTimeout(options.timeoutMs ?? 15_000, () => req.destroy(new Error(`timeout: ${options.method ?? "GET"} ${url}`)))
-    req.on("error", (error) => resume(Effect.die(error)))
+    req.setTimeout(options.timeoutMs ?? 15_000, () =>
+      req.destroy(new Error(`timeout: ${options.method ?? "GET"} ${url}`)))
+    req.on("error", (error) =>
+      resume(Effect.die(error)))
     req.end(options.body)
     return Effect.sync(() => req.destroy())
   })

@@ -1,0 +1,284 @@
+// `pnpm bench`: in one run, on this machine and under the same load,
+//   (a) the raw RS256 signing ceiling (node:crypto sign, async, 4 in flight),
+//   (b) a minimal fastify + jose server (parse JSON, check Basic against a constant, sign the same token),
+//   (c) our server (ChatAuthServer from dist),
+// each server in its own child process, loaded by autocannon from this process (32 connections, the documented
+// example request, Basic auth). Prints req/s, p99, peak RSS, the ratios, and our ready time (fresh and existing data
+// directory). Talks only to 127.0.0.1 and stops by itself.
+//
+// Environment: BENCH_DURATION (seconds per measured run, default 10), BENCH_WARMUP (default 3),
+// BENCH_CONNECTIONS (default 32), BENCH_ONLY=ours (skip the ceiling and the reference),
+// BENCH_PROFILE=<dir> (run our server with --cpu-prof into that directory), BENCH_NODE_FLAGS (flags of both servers,
+// default "--max-semi-space-size=64").
+import autocannon from "autocannon"
+import { spawn } from "node:child_process"
+import { generateKeyPairSync, sign } from "node:crypto"
+import * as Fs from "node:fs"
+import * as Http from "node:http"
+import * as Net from "node:net"
+import * as Os from "node:os"
+import * as Path from "node:path"
+import { fileURLToPath } from "node:url"
+
+const here = Path.dirname(fileURLToPath(import.meta.url))
+const DURATION = Number(process.env.BENCH_DURATION ?? 10)
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 3)
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32)
+const ONLY_OURS = process.env.BENCH_ONLY === "ours"
+const PROFILE_DIR = process.env.BENCH_PROFILE
+const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? "--max-semi-space-size=64").split(" ").filter(Boolean)
+const CALLER = "bench-user:bench-password-123"
+const PATH = "/crmRestApi/resources/11.13.18.05/chatAuthenticate"
+const BODY = Fs.readFileSync(Path.join(here, "../../core/test/fixtures/example-request.json"), "utf8")
+const AUTHORIZATION = `Basic ${Buffer.from(CALLER).toString("base64")}`
+
+const TARGETS = { ratio: 1.0, p99Ms: 25, rssMb: 150, readyMs: 1500 }
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+
+const freePort = () =>
+  new Promise((resolve, reject) => {
+    const server = Net.createServer()
+    server.once("error", reject)
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address()
+      server.close(() => resolve(port))
+    })
+  })
+
+const get = (port, path) =>
+  new Promise((resolve) => {
+    const req = Http.get({ host: "127.0.0.1", port, path, agent: false }, (res) => {
+      res.resume()
+      res.on("end", () => resolve(res.statusCode))
+    })
+    req.on("error", () => resolve(0))
+    req.setTimeout(2000, () => req.destroy())
+  })
+
+const post = (port) =>
+  new Promise((resolve) => {
+    const req = Http.request({
+      host: "127.0.0.1",
+      port,
+      path: PATH,
+      method: "POST",
+      agent: false,
+      headers: { authorization: AUTHORIZATION, "content-type": "application/json" }
+    }, (res) => {
+      const chunks = []
+      res.on("data", (c) => chunks.push(c))
+      res.on("end", () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString() }))
+    })
+    req.on("error", (error) => resolve({ status: 0, body: String(error) }))
+    req.end(BODY)
+  })
+
+/** Reads a /proc/<pid>/status field in MB. */
+const procMb = (pid, field) => {
+  try {
+    const status = Fs.readFileSync(`/proc/${pid}/status`, "utf8")
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)
+    return match === null ? 0 : Number(match[1]) / 1024
+  } catch {
+    return 0
+  }
+}
+
+/** CPU seconds (user + system, all threads) a process has used so far. */
+const cpuSeconds = (pid) => {
+  try {
+    const stat = Fs.readFileSync(`/proc/${pid}/stat`, "utf8")
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+    return (Number(fields[11]) + Number(fields[12])) / 100
+  } catch {
+    return 0
+  }
+}
+
+/** Spawns a server and waits for /health/ready to answer 200; returns the child and the time it took. */
+const startChild = async (name, args, extraFlags = []) => {
+  const port = await freePort()
+  const started = performance.now()
+  const child = spawn(process.execPath, [...NODE_FLAGS, ...extraFlags, ...args(port)], {
+    cwd: Path.join(here, ".."),
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+  let output = ""
+  child.stdout.on("data", (d) => (output += d))
+  child.stderr.on("data", (d) => (output += d))
+  let exited = false
+  child.once("exit", () => (exited = true))
+  for (;;) {
+    if (exited) throw new Error(`${name} exited before it was ready:\n${output}`)
+    if ((await get(port, "/health/ready")) === 200) break
+    if (performance.now() - started > 60_000) throw new Error(`${name} not ready after 60 s:\n${output}`)
+    await sleep(10)
+  }
+  const readyMs = performance.now() - started
+  const rssAtReady = procMb(child.pid, "VmRSS")
+  return { name, child, port, readyMs, rssAtReady, output: () => output }
+}
+
+const stopChild = async ({ child }) => {
+  if (child.exitCode !== null) return
+  const exited = new Promise((resolve) => child.once("exit", resolve))
+  child.kill("SIGTERM")
+  const timer = setTimeout(() => child.kill("SIGKILL"), 20_000)
+  await exited
+  clearTimeout(timer)
+}
+
+const cannon = (port, duration) =>
+  new Promise((resolve, reject) => {
+    autocannon({
+      url: `http://127.0.0.1:${port}${PATH}`,
+      method: "POST",
+      connections: CONNECTIONS,
+      duration,
+      headers: { authorization: AUTHORIZATION, "content-type": "application/json" },
+      body: BODY
+    }, (error, result) => (error ? reject(error) : resolve(result)))
+  })
+
+const load = async (server) => {
+  const first = await post(server.port)
+  if (first.status !== 201) throw new Error(`${server.name} answered ${first.status}: ${first.body}`)
+  await cannon(server.port, WARMUP)
+  let peakRss = procMb(server.child.pid, "VmRSS")
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, procMb(server.child.pid, "VmRSS"))), 50)
+  const cpuBefore = cpuSeconds(server.child.pid)
+  const result = await cannon(server.port, DURATION)
+  const cpuUsed = cpuSeconds(server.child.pid) - cpuBefore
+  clearInterval(sampler)
+  const hwm = procMb(server.child.pid, "VmHWM")
+  return {
+    name: server.name,
+    reqPerSec: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    cpuMsPerRequest: (cpuUsed * 1000) / Math.max(1, result.requests.total),
+    errors: result.errors + result.timeouts,
+    peakRssMb: Math.max(peakRss, hwm),
+    readyMs: server.readyMs,
+    rssAtReadyMb: server.rssAtReady
+  }
+}
+
+/** node:crypto RS256 signing, asynchronous (libuv thread pool), 4 in flight, for `seconds`. */
+const signingCeiling = async (seconds) => {
+  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 })
+  const input = Buffer.from(
+    "eyJhbGciOiJSUzI1NiJ9." + Buffer.from(JSON.stringify({ sub: "x".repeat(40) })).toString("base64url")
+  )
+  const signOnce = () =>
+    new Promise((resolve, reject) => sign("sha256", input, privateKey, (e, s) => (e ? reject(e) : resolve(s))))
+  const until = performance.now() + seconds * 1000
+  let count = 0
+  const worker = async () => {
+    while (performance.now() < until) {
+      await signOnce()
+      count++
+    }
+  }
+  const t0 = performance.now()
+  await Promise.all([worker(), worker(), worker(), worker()])
+  return count / ((performance.now() - t0) / 1000)
+}
+
+const fmt = (n, digits = 0) =>
+  n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits })
+const mark = (ok) => (ok ? "ok" : "MISSED")
+
+const main = async () => {
+  console.log(
+    `node ${process.version}, ${Os.cpus().length} CPUs, load average ${Os.loadavg().map((l) => l.toFixed(1)).join(" ")}`
+  )
+  console.log(
+    `autocannon: ${CONNECTIONS} connections, ${WARMUP} s warm-up + ${DURATION} s, POST ${PATH}, ${BODY.length} B body, Basic auth\n`
+  )
+  let ceiling
+  let reference
+  if (!ONLY_OURS) {
+    ceiling = await signingCeiling(3)
+    console.log(`raw RS256 ceiling (node:crypto async, 4 in flight): ${fmt(ceiling)} signatures/s`)
+    const fastify = await startChild(
+      "fastify+jose",
+      (port) => [Path.join(here, "fastify-serve.js"), String(port), CALLER]
+    )
+    try {
+      reference = await load(fastify)
+    } finally {
+      await stopChild(fastify)
+    }
+  }
+
+  const dataDir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "chatauth-bench-"))
+  const ourArgs = (port) => [Path.join(here, "serve.js"), String(port), dataDir, CALLER]
+  let ours
+  let freshReadyMs
+  try {
+    // First start: a fresh data directory (key and certificate generated, caller hashed).
+    const fresh = await startChild("chatauth (fresh data dir)", ourArgs)
+    freshReadyMs = fresh.readyMs
+    await stopChild(fresh)
+    // Second start on the same data directory: what a restart costs. This one is loaded.
+    const profile = PROFILE_DIR === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`]
+    const server = await startChild("chatauth", ourArgs, profile)
+    try {
+      ours = await load(server)
+    } finally {
+      await stopChild(server)
+    }
+  } finally {
+    Fs.rmSync(dataDir, { recursive: true, force: true })
+  }
+
+  const rows = [reference, ours].filter(Boolean)
+  console.log("")
+  console.log("server            req/s     p50 ms  p99 ms  peak RSS MB  RSS at ready MB  CPU ms/req  non-2xx  errors")
+  for (const r of rows) {
+    console.log(
+      `${r.name.padEnd(16)} ${fmt(r.reqPerSec).padStart(7)}  ${fmt(r.p50).padStart(7)} ${fmt(r.p99).padStart(7)} ${
+        fmt(r.peakRssMb).padStart(12)
+      } ${fmt(r.rssAtReadyMb).padStart(16)} ${fmt(r.cpuMsPerRequest, 2).padStart(11)} ${String(r.non2xx).padStart(8)} ${
+        String(r.errors).padStart(7)
+      }`
+    )
+  }
+  console.log("")
+  if (reference !== undefined) {
+    const ratio = ours.reqPerSec / reference.reqPerSec
+    console.log(
+      `ours / fastify+jose:   ${fmt(ratio, 2)}x  (target >= ${TARGETS.ratio}x: ${mark(ratio >= TARGETS.ratio)})`
+    )
+    console.log(`ours / raw ceiling:    ${fmt(ours.reqPerSec / ceiling, 2)}x`)
+    console.log(`fastify / raw ceiling: ${fmt(reference.reqPerSec / ceiling, 2)}x`)
+  }
+  console.log(
+    `our p99:               ${fmt(ours.p99)} ms (target <= ${TARGETS.p99Ms}: ${mark(ours.p99 <= TARGETS.p99Ms)})`
+  )
+  console.log(
+    `our peak RSS:          ${fmt(ours.peakRssMb)} MB (target <= ${TARGETS.rssMb}: ${
+      mark(ours.peakRssMb <= TARGETS.rssMb)
+    })`
+  )
+  console.log(
+    `our ready, existing data dir: ${fmt(ours.readyMs)} ms (target <= ${TARGETS.readyMs}: ${
+      mark(ours.readyMs <= TARGETS.readyMs)
+    })`
+  )
+  console.log(`our ready, fresh data dir:    ${fmt(freshReadyMs)} ms (key generation included)`)
+  if (ours.non2xx > 0 || ours.errors > 0) {
+    console.log(`WARNING: our server answered ${ours.non2xx} non-2xx and ${ours.errors} errors`)
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error)
+    process.exit(1)
+  }
+)
