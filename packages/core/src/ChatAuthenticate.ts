@@ -21,6 +21,7 @@
  */
 import { Either, ParseResult, Schema } from "effect"
 import { attributes, MAX_ATTRIBUTE_LENGTH, MAX_AUTH_USER_NAME_LENGTH } from "./Attributes.js"
+import { fastDecodeRequest } from "./internal/fastDecode.js"
 import * as MediaList from "./MediaList.js"
 
 const descriptionOf = (name: string): string => attributes.find((a) => a.name === name)?.description ?? name
@@ -88,9 +89,14 @@ const optionalAttribute = <A extends string = string>(
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/
 
+// A lone surrogate (`"\ud800"` is valid JSON) is no character at all, and cannot be percent-encoded into the item's
+// href and `Location`.
+const LONE_SURROGATE = /\p{Surrogate}/u
+
 const checkAuthUserName: Check = (value) => {
   if (value.trim().length === 0) return "is mandatory and must not be empty"
   if (CONTROL_CHARACTERS.test(value)) return "must not contain control characters"
+  if (LONE_SURROGATE.test(value)) return "must be well-formed Unicode (it holds a lone surrogate)"
   return undefined
 }
 
@@ -424,6 +430,8 @@ const toProblems = (error: ParseResult.ParseError): ReadonlyArray<RequestProblem
  * @category decoding
  */
 export const decodeRequest = (body: unknown): Either.Either<ChatAuthenticateRequest, RequestInvalid> => {
+  const fast = fastDecodeRequest(body)
+  if (fast !== undefined) return Either.right(fast)
   if (body === null || typeof body !== "object" || Array.isArray(body)) {
     return Either.left(
       new RequestInvalid({

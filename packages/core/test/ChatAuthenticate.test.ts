@@ -77,6 +77,7 @@ describe("ChatAuthenticate request", () => {
     expect(problemsOf({ authUserName: "a".repeat(321) })[0].message).toMatch(/at most 320/)
     expect(problemsOf({ authUserName: "a\nb" })[0].message).toMatch(/control characters/)
     expect(problemsOf({ authUserName: "a\u0000b" })[0].path).toBe("authUserName")
+    expect(problemsOf(JSON.parse("{\"authUserName\":\"a\\ud800\"}"))[0].message).toMatch(/lone surrogate/)
   })
 
   it("limits every other string to 4000 characters", () => {

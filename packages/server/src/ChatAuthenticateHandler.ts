@@ -22,7 +22,6 @@ import {
 import { Clock, Context, Effect, Either, Layer, Option, Redacted } from "effect"
 import { AuditLog } from "./AuditLog.js"
 import { CallerAuth, hasChatPrivilege } from "./CallerAuth.js"
-import { fastDecodeRequest } from "./internal/fastRequestDecode.js"
 import { Metrics } from "./Metrics.js"
 import { Router } from "./Router.js"
 
@@ -131,8 +130,6 @@ export const parseBasicAuthorization = (
   return { username: decoded.slice(0, colon), password: Redacted.make(decoded.slice(colon + 1)) }
 }
 
-const LONE_SURROGATE = /\p{Surrogate}/u
-
 const ONLY_DATA = /(?:^|&)onlyData=true(?:&|$)/
 
 /**
@@ -220,19 +217,10 @@ export const make = (options: HandlerOptions) =>
           RequestBody.parse({ contentType, body: text.value }),
           (error) => refuse(error, version)
         )
-        const input = fastDecodeRequest(json) ?? (yield* Either.mapLeft(
+        const input = yield* Either.mapLeft(
           ChatAuthenticate.decodeRequest(json),
           (invalid) => refuse(Errors.BadRequest.problems(invalid.problems), version)
-        ))
-        // A lone surrogate (`"\ud800"` is valid JSON) cannot be percent-encoded into the item's href and Location.
-        if (LONE_SURROGATE.test(input.authUserName)) {
-          return yield* Effect.fail(
-            refuse(
-              Errors.BadRequest.attribute("authUserName", "must be well-formed Unicode (a lone surrogate)"),
-              version
-            )
-          )
-        }
+        )
         const assignment = yield* router.route(input)
         const started = yield* Clock.currentTimeNanos
         const token = yield* issuer.issue({
