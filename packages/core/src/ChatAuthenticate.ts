@@ -442,15 +442,28 @@ export const decodeRequest = (body: unknown): Either.Either<ChatAuthenticateRequ
   return Either.mapLeft(decodeWire(body), (error) => new RequestInvalid({ problems: toProblems(error) }))
 }
 
+const ITEM_KEYS = Object.keys(ChatAuthenticateItem.fields)
+
 /**
- * Encodes an item to the JSON the service sends: ids as strings, nulls kept, absent attributes left out.
+ * Encodes an item to the JSON the service sends: ids as strings, nulls kept, absent attributes left out, attributes
+ * in the schema's order.
+ *
+ * An item's encoded form is its decoded form (every attribute is already its wire string), so this only orders the
+ * attributes, without running the schema: it is on the server's hot path. The tests check it against
+ * `Schema.encodeSync(ChatAuthenticateItem)`.
  *
  * @since 0.1.0
  * @category encoding
  */
-export const encodeItem: (item: ChatAuthenticateItem) => typeof ChatAuthenticateItem.Encoded = Schema.encodeSync(
-  ChatAuthenticateItem
-)
+export const encodeItem = (item: ChatAuthenticateItem): typeof ChatAuthenticateItem.Encoded => {
+  const source = item as unknown as Record<string, unknown>
+  const encoded: Record<string, unknown> = {}
+  for (const key of ITEM_KEYS) {
+    const value = source[key]
+    if (value !== undefined) encoded[key] = value
+  }
+  return encoded as typeof ChatAuthenticateItem.Encoded
+}
 
 /**
  * Decodes an item as a client receives it (from this service or from Oracle).

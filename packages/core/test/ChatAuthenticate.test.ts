@@ -236,6 +236,17 @@ describe("ChatAuthenticate properties", () => {
     }))
   })
 
+  it("encodes any item exactly as the schema does, attribute order included", () => {
+    const item = Arbitrary.make(ChatAuthenticate.ChatAuthenticateItem)
+    const schemaEncode = Schema.encodeSync(ChatAuthenticate.ChatAuthenticateItem)
+    FastCheck.assert(
+      FastCheck.property(item, (value) => {
+        expect(JSON.stringify(ChatAuthenticate.encodeItem(value))).toBe(JSON.stringify(schemaEncode(value)))
+      }),
+      { numRuns: 50 }
+    )
+  })
+
   it("encodes any item to JSON that decodes back to it", () => {
     const item = Arbitrary.make(ChatAuthenticate.ChatAuthenticateItem)
     FastCheck.assert(

@@ -264,6 +264,8 @@ export interface CallerAuthOptions {
   readonly maxTrackedKeys?: number | undefined
   /** Parameters for new hashes (default `DEFAULT_SCRYPT_PARAMS`); existing hashes keep their own. */
   readonly scrypt?: ScryptParams | undefined
+  /** Told each time a user name or a client address gets locked (for metrics). */
+  readonly onLockout?: ((scope: "user" | "address") => void) | undefined
   /** scrypt runs allowed at once (default 2). */
   readonly maxConcurrentHashes?: number | undefined
 }
@@ -413,6 +415,11 @@ export const make = (
         )
       })
 
+    const lockedOut = (scope: "user" | "address") => {
+      counters.lockouts++
+      options.onLockout?.(scope)
+    }
+
     const locked = (millis: number) => {
       counters.lockedRefusals++
       return new AuthRefused({ reason: "locked", retryAfterSeconds: Math.max(1, Math.ceil(millis / 1000)) })
@@ -433,7 +440,7 @@ export const make = (
             Effect.zipRight(Clock.currentTimeMillis),
             Effect.flatMap((at) => {
               counters.failures++
-              if (addresses.fail(clientAddress, at)) counters.lockouts++
+              if (addresses.fail(clientAddress, at)) lockedOut("address")
               return Effect.fail(new AuthRefused({ reason: "invalid" }))
             })
           )
@@ -458,10 +465,10 @@ export const make = (
               case "Invalid": {
                 counters.failures++
                 if (users.fail(username, at)) {
-                  counters.lockouts++
+                  lockedOut("user")
                 }
                 if (addresses.fail(clientAddress, at)) {
-                  counters.lockouts++
+                  lockedOut("address")
                 }
                 return Effect.fail(new AuthRefused({ reason: "invalid" }))
               }

@@ -28,6 +28,7 @@ import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
 import * as ApiImplementation from "./ApiImplementation.js"
 import { AuditLog } from "./AuditLog.js"
+import * as CallerAuthModule from "./CallerAuth.js"
 import { CallerAuth } from "./CallerAuth.js"
 import * as ChatAuthenticateHandler from "./ChatAuthenticateHandler.js"
 import { Metrics } from "./Metrics.js"
@@ -81,12 +82,17 @@ export const servicesLayer = (options: ServerOptions) => {
     ...(options.tokenIssuer === undefined ? {} : { issuer: options.tokenIssuer }),
     ...(options.tokenTtlSeconds === undefined ? {} : { ttlSeconds: options.tokenTtlSeconds })
   })
+  // Lockouts are counted where they happen, in CallerAuth, and reported by the metrics.
+  const callerAuth = Layer.unwrapEffect(Effect.gen(function*() {
+    const metrics = yield* Metrics
+    const base = options.callerAuth ?? (yield* CallerAuthModule.optionsConfig)
+    return CallerAuth.layer({ ...base, onLockout: (scope) => metrics.lockoutsTotal.inc(scope) })
+  })).pipe(Layer.provideMerge(Metrics.layer))
   return Layer.mergeAll(
-    options.callerAuth === undefined ? CallerAuth.layerConfig : CallerAuth.layer(options.callerAuth),
+    callerAuth,
     router,
     issuer,
     AuditLog.layerConfig,
-    Metrics.layer,
     Readiness.layer
   ).pipe(
     Layer.provideMerge(keys),

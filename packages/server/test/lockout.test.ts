@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { basicAuth, PASSWORD, post, startServer, USER } from "./serverTestUtils.js"
+import { basicAuth, PASSWORD, post, request, startServer, USER } from "./serverTestUtils.js"
 
 const body = { authUserName: "jane" }
 const v4 = { "rest-framework-version": "4" }
@@ -38,6 +38,12 @@ describe("lockout", () => {
       // Another user name from the same address is not affected.
       const other = yield* attempt(url, "someone-else", "whatever")
       expect(other.status).toBe(401)
+
+      // The lockout is counted, by scope, and the refusals by reason.
+      const metrics = yield* request(`${url}/metrics`)
+      expect(metrics.body).toMatch(/^chatauth_lockouts_total\{scope="user"\} 1$/m)
+      expect(metrics.body).toMatch(/^chatauth_lockouts_total\{scope="address"\} 0$/m)
+      expect(metrics.body).toMatch(/^chatauth_auth_failures_total\{reason="locked"\} 2$/m)
     }))
 
   it.scopedLive("a success before the threshold resets the count", () =>
