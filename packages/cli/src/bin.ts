@@ -12,10 +12,17 @@ import * as Cli from "./Cli.js"
 
 const { version } = createRequire(import.meta.url)("../package.json") as { readonly version: string }
 
+// Logs are diagnostics: standard error, so that standard output stays the command's output (JSON included).
+// Structured (one JSON object a line) for machines — the default when standard error is not a terminal — and
+// readable for people at a terminal; CHATAUTH_LOG_FORMAT=json|logfmt|pretty chooses.
+const logFormat = process.env.CHATAUTH_LOG_FORMAT ?? (process.stderr.isTTY ? "pretty" : "json")
+const logger = logFormat === "pretty"
+  ? Logger.prettyLogger({ stderr: true })
+  : Logger.withConsoleError(logFormat === "logfmt" ? Logger.logfmtLogger : Logger.jsonLogger)
+
 Cli.main(process.argv, version).pipe(
   Effect.provide(Layer.merge(NodeContext.layer, Cli.StdioLive)),
-  // Logs are diagnostics: standard error, so that standard output stays the command's output (JSON included).
-  Effect.provide(Logger.replace(Logger.defaultLogger, Logger.prettyLogger({ stderr: true }))),
+  Effect.provide(Logger.replace(Logger.defaultLogger, logger)),
   NodeRuntime.runMain({
     disableErrorReporting: true,
     disablePrettyLogger: true,
