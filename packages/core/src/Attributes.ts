@@ -4,6 +4,12 @@
  * This table is the single source the request and response schemas, the `describe` metadata and the
  * documentation are generated from (spec §2).
  *
+ * @example
+ * import { Attributes } from "@chatauth/core"
+ *
+ * Attributes.attributes.filter((a) => a.usage === "mandatory").map((a) => a.name) // ["authUserName", "clientType"]
+ * Attributes.responseOnlyAttributeNames // ["chatSiteName", "domain", "jwt", "poolId", "links"]
+ *
  * @since 0.1.0
  */
 

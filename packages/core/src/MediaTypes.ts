@@ -1,6 +1,12 @@
 /**
  * The media types of Oracle's REST framework (ADF).
  *
+ * @example
+ * import { MediaTypes } from "@chatauth/core"
+ *
+ * MediaTypes.essence("application/vnd.oracle.adf.resourceitem+json; charset=UTF-8") // "application/vnd.oracle.adf.resourceitem+json"
+ * MediaTypes.isJson(MediaTypes.ADF_ERROR_JSON) // true
+ *
  * @since 0.1.0
  */
 

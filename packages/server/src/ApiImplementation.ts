@@ -7,6 +7,14 @@
  * the hot route, through `handleRaw`: the body must be read by the server itself (the documented cURL command sends
  * JSON as form data) and refusals follow the caller's REST framework version, which `HttpApi` cannot express.
  *
+ * @example
+ * import { ApiImplementation } from "@chatauth/server"
+ * import { HttpApiBuilder } from "@effect/platform"
+ * import { Effect } from "effect"
+ *
+ * // the contract's routes as an HttpApp (ChatAuthServer.start does this, behind its node:http front)
+ * const app = HttpApiBuilder.httpApp.pipe(Effect.provide(ApiImplementation.layer({ publicUrl: undefined })))
+ *
  * @since 0.1.0
  */
 import { ChatAuthenticateApi, Describe, Errors, KeyStore, OracleError } from "@chatauth/core"

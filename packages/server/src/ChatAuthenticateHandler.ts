@@ -7,6 +7,20 @@
  * served straight from `node:http` (see `NodeFrontend.ts`) without the per-request cost of the generic `HttpApi`
  * machinery, while answering exactly what the contract in `@chatauth/core` declares.
  *
+ * @example
+ * import { ChatAuthenticateHandler } from "@chatauth/server"
+ * import { Effect, Option } from "effect"
+ *
+ * const answer = Effect.flatMap(ChatAuthenticateHandler.ChatAuthenticateHandler, (handler) =>
+ *   handler.handle({
+ *     method: "GET",
+ *     path: "/crmRestApi/resources/latest/chatAuthenticate",
+ *     query: "",
+ *     headers: { "rest-framework-version": "4" },
+ *     clientAddress: "127.0.0.1",
+ *     readBody: () => Effect.succeed(Option.none())
+ *   }, { basePath: "/crmRestApi/resources/latest", item: undefined })) // 405, Allow: POST, ADF JSON body
+ *
  * @since 0.1.0
  */
 import {

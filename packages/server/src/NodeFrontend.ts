@@ -7,6 +7,11 @@
  * `bench/`), while the contract itself stays the one in `@chatauth/core` — the tests drive this route through the
  * client derived from it.
  *
+ * @example
+ * import { routeOf } from "@chatauth/server/NodeFrontend"
+ *
+ * routeOf("/.well-known/jwks.json") // "jwks": the route metrics count it under
+ *
  * @since 0.1.0
  */
 import { ChatAuthenticateApi } from "@chatauth/core"

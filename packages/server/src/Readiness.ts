@@ -2,6 +2,12 @@
  * Whether the server is ready to serve: `starting` until the store, keys and listener are up, `ready` while it
  * serves, `stopping` once a shutdown has begun (so load balancers drain it before connections close).
  *
+ * @example
+ * import { Readiness } from "@chatauth/server"
+ * import { Effect, Ref } from "effect"
+ *
+ * const isReady = Effect.flatMap(Readiness.Readiness, (state) => Effect.map(Ref.get(state), (s) => s === "ready"))
+ *
  * @since 0.1.0
  */
 import { Context, Effect, Layer, Ref } from "effect"

@@ -2,6 +2,14 @@
  * What a running server is configured with, and where each option comes from: the `serve` command's flags, or the
  * environment (one `CHATAUTH_*` variable per option, documented in the README's configuration table).
  *
+ * @example
+ * import { ChatAuthServer, ServerOptions } from "@chatauth/server"
+ * import { Effect } from "effect"
+ *
+ * // the environment's options, with the port forced
+ * const program = Effect.flatMap(ServerOptions.ServerOptionsConfig, (options) =>
+ *   ChatAuthServer.serve({ ...options, port: 9090 }))
+ *
  * @since 0.1.0
  */
 import { Config, ConfigError, Either, Option, Redacted } from "effect"
