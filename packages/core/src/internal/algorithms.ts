@@ -46,24 +46,3 @@ export const algorithmParams: Readonly<Record<SigningAlgorithm, AlgorithmParams>
   ES256: ec,
   EdDSA: ed
 }
-
-/**
- * The JWS algorithm a certificate's public key implies, or `undefined` for keys this project does not sign with.
- *
- * @internal
- */
-export const algorithmOfKey = (algorithm: KeyAlgorithm): SigningAlgorithm | undefined => {
-  switch (algorithm.name) {
-    case "RSASSA-PKCS1-v1_5":
-    case "RSA-PSS":
-    case "RSA-OAEP":
-      return "RS256"
-    case "ECDSA":
-    case "ECDH":
-      return (algorithm as EcKeyAlgorithm).namedCurve === "P-256" ? "ES256" : undefined
-    case "Ed25519":
-      return "EdDSA"
-    default:
-      return undefined
-  }
-}

@@ -1,13 +1,15 @@
 /**
- * Self-signed X.509 certificates for signing keys, through @peculiar/x509.
+ * X.509 certificates for signing keys: created (self-signed) through @peculiar/x509, parsed with Node's own
+ * `X509Certificate`.
  *
  * The library and its `reflect-metadata` prerequisite are imported lazily, here only, so that importing
- * `@chatauth/core` has no global side effect: `reflect-metadata` patches the global `Reflect`.
+ * `@chatauth/core` has no global side effect: `reflect-metadata` patches the global `Reflect`. Parsing does without
+ * them: a server loading its stored keys at start then loads neither (a few hundred milliseconds of its start-up).
  *
  * @internal
  */
 import type { SigningAlgorithm } from "../KeyStore.js"
-import { algorithmOfKey, algorithmParams } from "./algorithms.js"
+import { algorithmParams } from "./algorithms.js"
 
 const loadX509 = async () => {
   await import("reflect-metadata")
@@ -55,18 +57,35 @@ export interface ParsedCertificate {
   readonly publicKey: CryptoKey | undefined
 }
 
+// The JWS algorithm a certificate's public key implies (by Node's key type), or `undefined` for other keys.
+const algorithmOfNodeKey = (
+  key: import("node:crypto").KeyObject
+): SigningAlgorithm | undefined => {
+  switch (key.asymmetricKeyType) {
+    case "rsa":
+    case "rsa-pss":
+      return "RS256"
+    case "ec":
+      return key.asymmetricKeyDetails?.namedCurve === "prime256v1" ? "ES256" : undefined
+    case "ed25519":
+      return "EdDSA"
+    default:
+      return undefined
+  }
+}
+
 /**
  * Parses the first certificate of a PEM string. Rejects when it is not a certificate.
  *
  * @internal
  */
 export const parseCertificate = async (pem: string): Promise<ParsedCertificate> => {
-  const x509 = await loadX509()
-  const certificate = new x509.X509Certificate(pem)
-  const der = new Uint8Array(certificate.rawData)
-  const keyAlgorithm = certificate.publicKey.algorithm as KeyAlgorithm
-  const alg = algorithmOfKey(keyAlgorithm)
+  const { X509Certificate } = await import("node:crypto")
+  const certificate = new X509Certificate(pem)
+  const der = new Uint8Array(certificate.raw)
+  const alg = algorithmOfNodeKey(certificate.publicKey)
   if (alg === undefined) return { der, alg, publicKey: undefined }
-  const publicKey = await certificate.publicKey.export(algorithmParams[alg].import, ["verify"], globalThis.crypto)
+  const spki = certificate.publicKey.export({ type: "spki", format: "der" })
+  const publicKey = await crypto.subtle.importKey("spki", spki, algorithmParams[alg].import, true, ["verify"])
   return { der, alg, publicKey }
 }
