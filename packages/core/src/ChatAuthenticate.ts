@@ -119,7 +119,10 @@ const checkCustomFields: Check = (value) => {
 }
 
 const checkMediaList: Check = (value) =>
-  Either.match(MediaList.decode(value), { onLeft: (error) => error.message, onRight: () => undefined })
+  Either.match(MediaList.decode(value), {
+    onLeft: (error) => `is not valid: ${error.message}`,
+    onRight: () => undefined
+  })
 
 const AuthUserName = Schema.transformOrFail(WireValue, Schema.String, {
   strict: true,

@@ -144,7 +144,10 @@ describe("ChatAuthenticate request", () => {
       "CHAT:NO_KEYBOARD;VIDEO:NO_CAMERA,NO_MICROPHONE"
     )
     expect(decodeOk({ authUserName: "u", mediaList: "CHAT" }).mediaList).toBe("CHAT")
-    expect(problemsOf({ authUserName: "u", mediaList: "AUDIO" })[0].path).toBe("mediaList")
+    expect(problemsOf({ authUserName: "u", mediaList: "AUDIO" })[0]).toMatchObject({
+      path: "mediaList",
+      message: "is not valid: element 1 \"AUDIO\": unknown channel type; expected CHAT, VIDEO or COBROWSE"
+    })
     expect(problemsOf({ authUserName: "u", mediaList: "CHAT;CHAT" })[0].path).toBe("mediaList")
   })
 
