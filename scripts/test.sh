@@ -16,8 +16,9 @@ status=${PIPESTATUS[0]}
 set -e
 # vitest's "Tests  12 passed | 1 failed (13)" line of each package, without its colours.
 counts=$(sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -E '^\S+:test:\s+Tests\s' || true)
-passed=$(echo "$counts" | grep -oE '[0-9]+ passed' | awk '{s += $1} END {print s + 0}')
-failed=$(echo "$counts" | grep -oE '[0-9]+ failed' | awk '{s += $1} END {print s + 0}')
+total() { echo "$counts" | awk -v word="$1" '{ for (i = 2; i <= NF; i++) if ($i == word) s += $(i - 1) } END { print s + 0 }'; }
+passed=$(total passed)
+failed=$(total failed)
 if [ "$status" -ne 0 ]; then
   echo "tests: $passed passed, $failed failed"
   exit "$status"

@@ -19,6 +19,7 @@
  */
 import type { ChatAuthClientError, ChatAuthRequest, ChatAuthResult } from "@chatauth/client"
 import * as Attributes from "@chatauth/core/Attributes"
+import { BASE_PATHS, STATUS_TITLES } from "@chatauth/core/Resource"
 import { Command, Options, Prompt } from "@effect/cli"
 import * as FileSystem from "@effect/platform/FileSystem"
 import { Clock, Config, Duration, Effect, Option, Schema } from "effect"
@@ -34,20 +35,6 @@ import { prompt, Stdio } from "./internal/stdio.js"
  */
 export const flagName = (attribute: string): string =>
   attribute.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)
-
-/**
- * The documented base paths (core's `ChatAuthenticateApi.BASE_PATHS`, written out so that `--help` does not load the
- * contract).
- *
- * @since 0.1.0
- * @category constants
- */
-export const BASE_PATHS = [
-  "/crmRestApi/resources/11.13.18.05",
-  "/crmRestApi/resources/latest",
-  "/serviceApi/resources/11.13.0.0",
-  "/serviceApi/resources/latest"
-] as const
 
 const describedAttributes = Attributes.attributes.filter((a) => Attributes.requestAttributeNames.includes(a.name))
 
@@ -142,17 +129,6 @@ const credential = <A>(
       Effect.flatMap(Stdio, (stdio) => stdio.interactive ? prompt(ask) : Effect.fail(CliError.usage(missing)))
   })
 
-const reasonPhrases: Record<number, string> = {
-  400: "Bad Request",
-  401: "Unauthorized",
-  403: "Forbidden",
-  404: "Not Found",
-  405: "Method Not Allowed",
-  413: "Request Entity Too Large",
-  415: "Unsupported Media Type",
-  429: "Too Many Requests"
-}
-
 /**
  * The words a refusal is reported with: the status and the server's reason.
  *
@@ -179,7 +155,7 @@ export const describeFailure = (error: ChatAuthClientError): CliError => {
     default: {
       const reason = error.message.replace(/\n/g, "; ")
       return CliError.refused(
-        `refused: ${error.status} ${reasonPhrases[error.status] ?? ""}${reason === "" ? "" : `: ${reason}`}`
+        `refused: ${error.status} ${STATUS_TITLES[error.status] ?? ""}${reason === "" ? "" : `: ${reason}`}`
       )
     }
   }

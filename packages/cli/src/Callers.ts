@@ -14,6 +14,7 @@
  *
  * @since 0.1.0
  */
+import { CHAT_PRIVILEGE } from "@chatauth/core/Resource"
 import type { CallerAuthService, CallerExists, CallerNotFound, InvalidCaller } from "@chatauth/server/CallerAuth"
 import { Args, Command, Options } from "@effect/cli"
 import { ConfigError, Effect, Layer, Logger, LogLevel } from "effect"
@@ -35,15 +36,6 @@ const passwordOptions = {
     Options.withDescription("Read the password from the first line of standard input, even at a terminal")
   )
 }
-
-/**
- * The privilege new callers get unless `--privilege` says otherwise (the server's `CHAT_PRIVILEGE`, written out here
- * so that `--help` does not load the server).
- *
- * @since 0.1.0
- * @category constants
- */
-export const CHAT_PRIVILEGE = "SVC_REQUEST_FOR_CHAT_PRIV"
 
 // The server's caller service over the store, loaded on use.
 const withCallers = <A>(

@@ -41,6 +41,7 @@ import {
   UnsupportedMediaType
 } from "./Errors.js"
 import { ADF_DESCRIPTION, ADF_RESOURCE_ITEM } from "./MediaTypes.js"
+import type { BasePath } from "./Resource.js"
 
 /**
  * The REST applications the resource is published under.
@@ -59,40 +60,12 @@ export const RestApplication = Schema.Literal("crmRestApi", "serviceApi")
 export const ResourceVersion = Schema.Literal("11.13.18.05", "11.13.0.0", "latest")
 
 /**
- * The base paths the resource lives under (spec §1).
+ * The documented base paths and their predicates (re-exported from {@link Resource}).
  *
  * @since 0.1.0
  * @category constants
  */
-export const BASE_PATHS = [
-  "/crmRestApi/resources/11.13.18.05",
-  "/crmRestApi/resources/latest",
-  "/serviceApi/resources/11.13.0.0",
-  "/serviceApi/resources/latest"
-] as const
-
-/**
- * @since 0.1.0
- * @category models
- */
-export type BasePath = typeof BASE_PATHS[number]
-
-/**
- * The base path Oracle's reference documents.
- *
- * @since 0.1.0
- * @category constants
- */
-export const DEFAULT_BASE_PATH: BasePath = "/crmRestApi/resources/11.13.18.05"
-
-/**
- * Whether an application and version pair is one of the documented base paths (the path parameters alone would also
- * match `crmRestApi/…/11.13.0.0`, which Oracle does not publish).
- *
- * @since 0.1.0
- * @category predicates
- */
-export const isBasePath = (path: string): path is BasePath => (BASE_PATHS as ReadonlyArray<string>).includes(path)
+export { BASE_PATHS, type BasePath, DEFAULT_BASE_PATH, isBasePath } from "./Resource.js"
 
 /**
  * The path parameters of a base path.
@@ -148,12 +121,12 @@ export interface Caller {
 }
 
 /**
- * The privilege Oracle requires to create a chat authentication.
+ * The privilege Oracle requires to create a chat authentication (re-exported from {@link Resource}).
  *
  * @since 0.1.0
  * @category constants
  */
-export const CHAT_PRIVILEGE = "SVC_REQUEST_FOR_CHAT_PRIV"
+export { CHAT_PRIVILEGE } from "./Resource.js"
 
 /**
  * The authenticated caller of the current request.

@@ -15,6 +15,7 @@ import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
 import { Schema } from "effect"
 import { formatProblem } from "./ChatAuthenticate.js"
 import { ADF_ERROR_JSON } from "./MediaTypes.js"
+import { STATUS_TITLES } from "./Resource.js"
 
 /**
  * One entry of `o:errorDetails`.
@@ -77,7 +78,7 @@ export class BadRequest extends Schema.TaggedError<BadRequest>()(
   /** @since 0.1.0 */
   readonly status = 400 as const
   /** @since 0.1.0 */
-  static readonly title = "Bad Request"
+  static readonly title = STATUS_TITLES[400]
   /** @since 0.1.0 */
   static attribute(path: string, message: string, code = "CHATAUTH-ATTRIBUTE-INVALID"): BadRequest {
     return new BadRequest({ details: [detail(formatProblem({ path, message }), code, path)] })
@@ -115,7 +116,7 @@ export class Unauthorized extends Schema.TaggedError<Unauthorized>()(
   /** @since 0.1.0 */
   readonly status = 401 as const
   /** @since 0.1.0 */
-  static readonly title = "Unauthorized"
+  static readonly title = STATUS_TITLES[401]
   /** @since 0.1.0 */
   static required(): Unauthorized {
     return new Unauthorized({
@@ -143,7 +144,7 @@ export class Forbidden extends Schema.TaggedError<Forbidden>()(
   /** @since 0.1.0 */
   readonly status = 403 as const
   /** @since 0.1.0 */
-  static readonly title = "Forbidden"
+  static readonly title = STATUS_TITLES[403]
   /** @since 0.1.0 */
   static missingPrivilege(privilege: string): Forbidden {
     return new Forbidden({
@@ -171,7 +172,7 @@ export class NotFound extends Schema.TaggedError<NotFound>()(
   /** @since 0.1.0 */
   readonly status = 404 as const
   /** @since 0.1.0 */
-  static readonly title = "Not Found"
+  static readonly title = STATUS_TITLES[404]
   /** @since 0.1.0 */
   static path(path: string): NotFound {
     return new NotFound({ details: [detail(`There is no resource at ${path}.`, "CHATAUTH-NOT-FOUND")] })
@@ -195,7 +196,7 @@ export class MethodNotAllowed extends Schema.TaggedError<MethodNotAllowed>()(
   /** @since 0.1.0 */
   readonly status = 405 as const
   /** @since 0.1.0 */
-  static readonly title = "Method Not Allowed"
+  static readonly title = STATUS_TITLES[405]
   /** @since 0.1.0 */
   static method(method: string, allow = "POST"): MethodNotAllowed {
     return new MethodNotAllowed({
@@ -221,7 +222,7 @@ export class PayloadTooLarge extends Schema.TaggedError<PayloadTooLarge>()(
   /** @since 0.1.0 */
   readonly status = 413 as const
   /** @since 0.1.0 */
-  static readonly title = "Request Entity Too Large"
+  static readonly title = STATUS_TITLES[413]
   /** @since 0.1.0 */
   static limit(maxBytes: number): PayloadTooLarge {
     return new PayloadTooLarge({
@@ -247,7 +248,7 @@ export class UnsupportedMediaType extends Schema.TaggedError<UnsupportedMediaTyp
   /** @since 0.1.0 */
   readonly status = 415 as const
   /** @since 0.1.0 */
-  static readonly title = "Unsupported Media Type"
+  static readonly title = STATUS_TITLES[415]
   /** @since 0.1.0 */
   static mediaType(contentType: string): UnsupportedMediaType {
     return new UnsupportedMediaType({
@@ -278,7 +279,7 @@ export class TooManyRequests extends Schema.TaggedError<TooManyRequests>()(
   /** @since 0.1.0 */
   readonly status = 429 as const
   /** @since 0.1.0 */
-  static readonly title = "Too Many Requests"
+  static readonly title = STATUS_TITLES[429]
   /** @since 0.1.0 */
   static retryAfter(seconds: number): TooManyRequests {
     const whole = Math.max(1, Math.ceil(seconds))

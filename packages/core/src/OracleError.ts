@@ -28,6 +28,7 @@ import {
   TooManyRequests
 } from "./Errors.js"
 import { ADF_ERROR_JSON, isJson } from "./MediaTypes.js"
+import { STATUS_TITLES } from "./Resource.js"
 
 /**
  * The header that selects the REST framework version.
@@ -155,21 +156,6 @@ export interface ParsedError {
 
 const decodeAdf = Schema.decodeUnknownEither(Schema.parseJson(AdfErrorBody))
 
-const STATUS_TEXT: Record<number, string> = {
-  400: "Bad Request",
-  401: "Unauthorized",
-  403: "Forbidden",
-  404: "Not Found",
-  405: "Method Not Allowed",
-  413: "Request Entity Too Large",
-  415: "Unsupported Media Type",
-  429: "Too Many Requests",
-  500: "Internal Server Error",
-  502: "Bad Gateway",
-  503: "Service Unavailable",
-  504: "Gateway Timeout"
-}
-
 /**
  * Parses an error answer, whatever its form: ADF JSON when the body is one (whatever the declared type, since proxies
  * relabel bodies), plain text otherwise. Never throws.
@@ -189,7 +175,7 @@ export const parse = (response: {
       return { status: response.status, title: adf.right.title, details: detailsFromAdfBody(adf.right), form: "json" }
     }
   }
-  const title = STATUS_TEXT[response.status] ?? `HTTP ${response.status}`
+  const title = STATUS_TITLES[response.status] ?? `HTTP ${response.status}`
   const lines = trimmed === "" ? [title] : trimmed.split(/\r?\n/).filter((line) => line.trim() !== "")
   return { status: response.status, title, details: lines.map((line) => ({ detail: line, code: "" })), form: "text" }
 }

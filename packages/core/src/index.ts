@@ -41,6 +41,9 @@ export * as OracleError from "./OracleError.js"
 export * as RequestBody from "./RequestBody.js"
 
 /** @since 0.1.0 */
+export * as Resource from "./Resource.js"
+
+/** @since 0.1.0 */
 export * as TokenIssuer from "./TokenIssuer.js"
 
 /** @since 0.1.0 */
