@@ -113,7 +113,12 @@ const optional = <A>(config: Config.Config<A>) => Config.map(Config.option(confi
  */
 export const ServerOptionsConfig: Config.Config<ServerOptions> = Config.all({
   host: optional(Config.string("CHATAUTH_HOST")),
-  port: optional(Config.port("CHATAUTH_PORT")),
+  // Config.port refuses 0, which asks the system for any free port (tests, side-by-side runs).
+  port: optional(
+    Config.integer("CHATAUTH_PORT").pipe(
+      Config.validate({ message: "must be a port number from 0 to 65535", validation: (n) => n >= 0 && n <= 65535 })
+    )
+  ),
   dataDir: optional(Config.string("CHATAUTH_DATA_DIR")),
   routingConfigPath: optional(Config.string("CHATAUTH_CONFIG")),
   resumeWindowSeconds: optional(Config.integer("CHATAUTH_RESUME_WINDOW_SECONDS")),
