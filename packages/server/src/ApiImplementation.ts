@@ -13,7 +13,9 @@
  * import { Effect } from "effect"
  *
  * // the contract's routes as an HttpApp (ChatAuthServer.start does this, behind its node:http front)
- * const app = HttpApiBuilder.httpApp.pipe(Effect.provide(ApiImplementation.layer({ publicUrl: undefined })))
+ * const app = HttpApiBuilder.httpApp.pipe(
+ *   Effect.provide(ApiImplementation.layer({ fallbackOrigin: () => "http://127.0.0.1:8080" }))
+ * )
  *
  * @since 0.1.0
  */
@@ -29,6 +31,8 @@ import { CallerAuth } from "./CallerAuth.js"
 import {
   ChatAuthenticateHandler,
   matchResourcePath,
+  originOf,
+  splitUrl,
   type WireRequest,
   type WireResponse
 } from "./ChatAuthenticateHandler.js"
@@ -39,12 +43,9 @@ import { Readiness } from "./Readiness.js"
 const { Api, CallerAuthentication } = ChatAuthenticateApi
 
 const toWireRequest = (request: HttpServerRequest.HttpServerRequest): WireRequest => {
-  const url = request.url
-  const question = url.indexOf("?")
   return {
     method: request.method,
-    path: question === -1 ? url : url.slice(0, question),
-    query: question === -1 ? "" : url.slice(question + 1),
+    ...splitUrl(request.url),
     headers: request.headers,
     clientAddress: Option.getOrElse(request.remoteAddress, () => "unknown"),
     readBody: (maxBytes) =>
@@ -71,13 +72,19 @@ const resourceAnswer = (request: HttpServerRequest.HttpServerRequest) =>
     return toServerResponse(yield* handler.handle(wire, resource))
   })
 
-const originOf = (request: HttpServerRequest.HttpServerRequest, publicUrl: string | undefined): string => {
-  if (publicUrl !== undefined) return publicUrl
-  const host = request.headers.host
-  return host !== undefined && /^[A-Za-z0-9.[\]:-]{1,300}$/.test(host) ? `http://${host}` : "http://localhost"
+/**
+ * Where the server's links point.
+ *
+ * @since 0.1.0
+ * @category options
+ */
+export interface OriginOptions {
+  readonly publicUrl?: string | undefined
+  /** The origin used when the request's Host cannot be trusted as one (see `ChatAuthenticateHandler.originOf`). */
+  readonly fallbackOrigin: () => string
 }
 
-const ChatAuthenticateGroupLive = (publicUrl: string | undefined) =>
+const ChatAuthenticateGroupLive = (origin: OriginOptions) =>
   HttpApiBuilder.group(Api, "chatAuthenticate", (handlers) =>
     handlers
       .handleRaw("create", ({ request }) => resourceAnswer(request))
@@ -85,7 +92,8 @@ const ChatAuthenticateGroupLive = (publicUrl: string | undefined) =>
       .handleRaw("get", ({ request }) => resourceAnswer(request))
       .handleRaw("describe", ({ request }) =>
         Effect.sync(() => {
-          const resource = matchResourcePath(toWireRequest(request).path)
+          const wire = toWireRequest(request)
+          const resource = matchResourcePath(wire.path)
           const basePath = resource?.basePath ?? ""
           if (!ChatAuthenticateApi.isBasePath(basePath)) {
             const rendered = OracleError.render(Errors.NotFound.path(request.url), 4)
@@ -94,7 +102,7 @@ const ChatAuthenticateGroupLive = (publicUrl: string | undefined) =>
               contentType: rendered.headers["content-type"]
             })
           }
-          return HttpServerResponse.unsafeJson(Describe.describe(`${originOf(request, publicUrl)}${basePath}`), {
+          return HttpServerResponse.unsafeJson(Describe.describe(`${originOf(wire, origin)}${basePath}`), {
             contentType: "application/vnd.oracle.adf.description+json"
           })
         })))
@@ -196,9 +204,9 @@ const DocsLive = (path: `/${string}`) =>
  * @since 0.1.0
  * @category layers
  */
-export const layer = (options: { readonly publicUrl?: string | undefined }) => {
+export const layer = (options: OriginOptions) => {
   const ApiLive = HttpApiBuilder.api(Api).pipe(
-    Layer.provide([ChatAuthenticateGroupLive(options.publicUrl), KeysGroupLive, OperationsGroupLive]),
+    Layer.provide([ChatAuthenticateGroupLive(options), KeysGroupLive, OperationsGroupLive]),
     Layer.provide(CallerAuthenticationLive)
   )
   return Layer.mergeAll(

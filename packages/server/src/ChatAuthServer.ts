@@ -168,12 +168,14 @@ export const start = (
     const developmentCaller = yield* ensureCallers(options, print).pipe(Effect.provide(context))
 
     const server = Http.createServer({ requestTimeout: 30_000, headersTimeout: 20_000, keepAliveTimeout: 5_000 })
-    const fallbackOrigin = formatUrl(host, port)
+    // The server's own origin, for links when a request's Host cannot be used; with port 0, known once it listens.
+    let ownOrigin = formatUrl(host, port)
+    const fallbackOrigin = () => ownOrigin
     const handlerContext = yield* Layer.build(
       ChatAuthenticateHandler.layer({ publicUrl: options.publicUrl, realm: options.realm, fallbackOrigin })
     ).pipe(Effect.provide(context))
     const apiContext = yield* Layer.build(
-      ApiImplementation.layer({ publicUrl: options.publicUrl }).pipe(
+      ApiImplementation.layer({ publicUrl: options.publicUrl, fallbackOrigin }).pipe(
         Layer.provideMerge(Layer.mergeAll(NodeHttpPlatform.layer, Etag.layer, NodeContext.layer))
       )
     ).pipe(Effect.provide(handlerContext), Effect.provide(context))
@@ -191,6 +193,8 @@ export const start = (
     server.on("request", listener)
 
     const address = yield* listen(server, host, port)
+    const url = formatUrl(host, address.port)
+    ownOrigin = url
     const readiness = Context.get(context, Readiness)
     yield* Effect.addFinalizer(() =>
       Ref.set(readiness, "stopping").pipe(
@@ -198,7 +202,6 @@ export const start = (
       )
     )
     yield* Ref.set(readiness, "ready")
-    const url = formatUrl(host, address.port)
     if (developmentCaller !== undefined) {
       const password = Redacted.value(developmentCaller.password)
       print(

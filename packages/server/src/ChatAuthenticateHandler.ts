@@ -86,6 +86,17 @@ export interface ResourcePath {
 
 // Any application and version segment: what is not a documented base path is answered 404 by the handler, in the
 // caller's framework version, rather than by `HttpApi`'s path decoding (a 400 listing schema internals).
+/**
+ * A request target split into its path and its query (without `?`).
+ *
+ * @since 0.1.0
+ * @category parsing
+ */
+export const splitUrl = (url: string): { readonly path: string; readonly query: string } => {
+  const question = url.indexOf("?")
+  return question === -1 ? { path: url, query: "" } : { path: url.slice(0, question), query: url.slice(question + 1) }
+}
+
 const RESOURCE_PATH = /^(\/[^/]+\/resources\/[^/]+)\/chatAuthenticate(?:\/([^/]*))?\/?$/
 
 /**
@@ -108,8 +119,11 @@ export interface HandlerOptions {
   /** The origin links are built on; without it, the request's Host over http. */
   readonly publicUrl?: string | undefined
   readonly realm?: string | undefined
-  /** The origin to use when the request's Host cannot be trusted as one. */
-  readonly fallbackOrigin: string
+  /**
+   * The origin to use when the request's Host cannot be trusted as one. A function: with port 0 the server's own
+   * origin is known only once it listens.
+   */
+  readonly fallbackOrigin: () => string
 }
 
 const header = (request: WireRequest, name: string): string | undefined => {
@@ -120,10 +134,20 @@ const header = (request: WireRequest, name: string): string | undefined => {
 // A Host header becomes part of links and Location: accept only a plain host name or address with a port.
 const PLAIN_HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/
 
-const originOf = (request: WireRequest, options: HandlerOptions): string => {
+/**
+ * The origin links, `Location` and the describe document are built on: the configured public URL, else the request's
+ * Host when it is a plain host name (over http), else the fallback.
+ *
+ * @since 0.1.0
+ * @category parsing
+ */
+export const originOf = (
+  request: WireRequest,
+  options: { readonly publicUrl?: string | undefined; readonly fallbackOrigin: () => string }
+): string => {
   if (options.publicUrl !== undefined) return options.publicUrl
   const host = header(request, "host")
-  return host !== undefined && PLAIN_HOST.test(host) ? `http://${host}` : options.fallbackOrigin
+  return host !== undefined && PLAIN_HOST.test(host) ? `http://${host}` : options.fallbackOrigin()
 }
 
 /**

@@ -20,6 +20,7 @@ import type * as Http from "node:http"
 import {
   type ChatAuthenticateHandler,
   matchResourcePath,
+  splitUrl,
   type WireRequest,
   type WireResponse
 } from "./ChatAuthenticateHandler.js"
@@ -57,11 +58,6 @@ const readBody = (request: Http.IncomingMessage) => (maxBytes: number): Effect.E
     request.on("aborted", onError)
     return Effect.sync(() => finish(Option.none()))
   })
-
-const splitUrl = (url: string): { readonly path: string; readonly query: string } => {
-  const question = url.indexOf("?")
-  return question === -1 ? { path: url, query: "" } : { path: url.slice(0, question), query: url.slice(question + 1) }
-}
 
 /**
  * The route name metrics count a path under.

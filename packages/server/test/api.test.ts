@@ -14,6 +14,7 @@ import {
   makeClient,
   PASSWORD,
   post,
+  rawExchange,
   request,
   RESOURCE,
   startServer,
@@ -207,6 +208,13 @@ describe("the server through the client derived from the contract", () => {
         const raw = yield* request(`${url}${RESOURCE}/describe`)
         expect(raw.status).toBe(200)
         expect(raw.headers["content-type"]).toContain("application/vnd.oracle.adf.description+json")
+        // Its self link follows the same origin rule as the items' links: a junk Host is not echoed.
+        const junk = yield* rawExchange(Number(new URL(url).port), [
+          `GET ${RESOURCE}/describe HTTP/1.1\r\nHost: evil.example.com/<x>@y\r\nConnection: close\r\n\r\n`
+        ])
+        expect(junk.status).toBe(200)
+        expect(junk.text).not.toContain("evil.example.com")
+        expect(junk.text).toContain(`"href":"${url}${RESOURCE}/describe"`)
       }))
 
     it.effect("publishes the JWKS with ETag and Cache-Control, answers 304, and tokens verify against it", () =>
