@@ -20,6 +20,7 @@
 import { Command, ValidationError } from "@effect/cli"
 import type { CliApp } from "@effect/cli"
 import { Cause, Console, Effect, type Layer } from "effect"
+import { auditCommand } from "./Audit.js"
 import { authenticateCommand } from "./Authenticate.js"
 import { callersCommand } from "./Callers.js"
 import { CliError, ExitCode } from "./CliError.js"
@@ -35,6 +36,7 @@ const subcommands = [
   tokenCommand,
   keysCommand,
   callersCommand,
+  auditCommand,
   mediaListCommand
 ] as const
 
@@ -57,8 +59,10 @@ export const overview = (version: string): string =>
     "  serve                             Run the server until SIGINT/SIGTERM (no options: development mode)",
     "  authenticate                      Call chatAuthenticate once; print site, pool, engagement URL, token expiry",
     "  token decode|verify               Read a token without verifying it, or verify it against a JWKS",
-    "  keys list|rotate|activate|prune   The server's signing keys, in its data directory",
-    "  callers add|list|remove|passwd    The callers allowed to call chatAuthenticate, in its data directory",
+    "  keys list|rotate|activate|prune   The server's signing keys, in its store",
+    "  callers add|list|remove|passwd|unlock",
+    "                                    The callers allowed to call chatAuthenticate, in its store",
+    "  audit list                        The audit trail: issued tokens, refusals, lockouts",
     "  medialist parse|format            The mediaList codec: string to typed JSON and back",
     "",
     "GLOBAL OPTIONS",
@@ -77,7 +81,7 @@ export const overview = (version: string): string =>
 export const command = Command.make("chatauth", {}, () =>
   Effect.fail(
     CliError.usage(
-      "a command is required: serve, authenticate, token, keys, callers or medialist (see chatauth --help)"
+      "a command is required: serve, authenticate, token, keys, callers, audit or medialist (see chatauth --help)"
     )
   )).pipe(
     Command.withDescription(

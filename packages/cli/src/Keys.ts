@@ -1,9 +1,11 @@
 /**
- * `chatauth keys list|rotate|activate|prune`: the server's signing keys, in its data directory.
+ * `chatauth keys list|rotate|activate|prune`: the server's signing keys, in its store.
  *
- * These commands open the same SQLite store the server uses (`--data-dir`, else `CHATAUTH_DATA_DIR`, else
- * `./.chatauth`). A running server loads its keys when it starts: a key rotated, activated or pruned here is
- * published / used by a running server at its next start.
+ * These commands open the store the server uses (`--database-url` / `CHATAUTH_DATABASE_URL` for PostgreSQL, else
+ * SQLite under `--data-dir` / `CHATAUTH_DATA_DIR` / `./.chatauth`), with the server's key settings
+ * (`CHATAUTH_KEY_ENCRYPTION_SECRET`, `CHATAUTH_SIGNING_ALG`, …). Every running replica publishes and signs with a
+ * key rotated, activated or pruned here within about a second (the store's change feed). Listing never changes the
+ * store.
  *
  * @example
  * // $ chatauth keys rotate --data-dir /var/lib/chatauth
@@ -15,32 +17,45 @@
 import type { SigningKey } from "@chatauth/core/KeyStore"
 import type { PersistentKeysService } from "@chatauth/server/PersistentKeys"
 import { Args, Command, Options } from "@effect/cli"
-import { ConfigError, Effect, Layer, Logger, LogLevel, Option } from "effect"
+import type * as FileSystem from "@effect/platform/FileSystem"
+import type * as Path from "@effect/platform/Path"
+import { ConfigError, Duration, Effect, Layer, Logger, LogLevel, Option } from "effect"
 import { CliError } from "./CliError.js"
-import { dataDirOption, requireStore } from "./internal/dataDir.js"
 import * as Output from "./internal/output.js"
+import { databaseOptions, requireStore, type StoreFlags, storeOptions, withStore } from "./internal/store.js"
 
 const jsonOption = Options.boolean("json").pipe(Options.withDescription("Print the result as JSON"))
 
 // The store's keys through the server's own services, loaded on use (they are heavy, and only these commands need
-// them). The server's layers log what they do at Info ("Generated a new active signing key"); a command reports it
-// itself.
+// them), configured from the same variables the server reads. The server's layers log what they do at Info
+// ("Generated a new active signing key"); a command reports it itself.
 const withKeys = <A, E>(
-  dataDir: string,
+  flags: StoreFlags,
+  access: { readonly readOnly: boolean; readonly mustExist: boolean },
   use: (keys: PersistentKeysService, list: Effect.Effect<ReadonlyArray<SigningKey>>) => Effect.Effect<A, E>
-): Effect.Effect<A, E | CliError> =>
+): Effect.Effect<A, E | CliError, FileSystem.FileSystem | Path.Path> =>
   Effect.gen(function*() {
+    const database = yield* databaseOptions(flags)
+    if (access.mustExist) yield* requireStore(database)
     const { KeyStore } = yield* Effect.promise(() => import("@chatauth/core/KeyStore"))
     const { PersistentKeys } = yield* Effect.promise(() => import("@chatauth/server/PersistentKeys"))
-    const { SqliteStore } = yield* Effect.promise(() => import("@chatauth/server/SqliteStore"))
+    const { ChangeFeed } = yield* Effect.promise(() => import("@chatauth/server/ChangeFeed"))
+    const { serverConfig } = yield* Effect.promise(() => import("@chatauth/server/ServerConfig"))
+    const config = yield* serverConfig
     const program = Effect.gen(function*() {
       const keys = yield* PersistentKeys
       const store = yield* KeyStore
       return yield* use(keys, store.keys)
-    })
-    return yield* program.pipe(
-      Effect.provide(PersistentKeys.layerConfig.pipe(Layer.provideMerge(SqliteStore.layer({ dataDir }))))
+    }).pipe(
+      Effect.provide(
+        PersistentKeys.layer({
+          ...config.keys,
+          ...(config.tokenTtlSeconds === undefined ? {} : { tokenTtl: Duration.seconds(config.tokenTtlSeconds) }),
+          generateIfMissing: !access.readOnly
+        }).pipe(Layer.provide(ChangeFeed.layer()))
+      )
     )
+    return yield* withStore(database, program)
   }).pipe(
     Effect.catchIf(
       ConfigError.isConfigError,
@@ -63,11 +78,10 @@ const stateOrder = { active: 0, next: 1, retired: 2 } as const
 
 const list = Command.make(
   "list",
-  { dataDir: dataDirOption, json: jsonOption },
-  ({ dataDir, json }) =>
+  { ...storeOptions, json: jsonOption },
+  ({ dataDir, databaseUrl, json }) =>
     Effect.gen(function*() {
-      yield* requireStore(dataDir)
-      const keys = yield* withKeys(dataDir, (_, list) => list)
+      const keys = yield* withKeys({ dataDir, databaseUrl }, { readOnly: true, mustExist: true }, (_, list) => list)
       const sorted = [...keys].sort((a, b) => stateOrder[a.state] - stateOrder[b.state] || b.createdAt - a.createdAt)
       if (json) return yield* Output.json(sorted.map(describe))
       yield* Output.line(Output.table(
@@ -84,28 +98,30 @@ const list = Command.make(
     })
 ).pipe(Command.withDescription("List the signing keys: kid, algorithm, state and times"))
 
-const RUNNING_SERVER_NOTE = "A running server on this data directory picks the change up within 10 seconds."
+const RUNNING_SERVER_NOTE = "Every running server on this store picks the change up within 2 seconds."
 
 const rotate = Command.make(
   "rotate",
   {
-    dataDir: dataDirOption,
+    ...storeOptions,
     alg: Options.choice("alg", ["RS256", "ES256", "EdDSA"]).pipe(
       Options.withDescription("Algorithm of the new key (default: CHATAUTH_SIGNING_ALG, else RS256)"),
       Options.optional
     ),
     json: jsonOption
   },
-  ({ alg, dataDir, json }) =>
+  ({ alg, dataDir, databaseUrl, json }) =>
     Effect.gen(function*() {
       const key = yield* withKeys(
-        dataDir,
+        { dataDir, databaseUrl },
+        { readOnly: false, mustExist: false },
         (keys) => keys.rotate(Option.isSome(alg) ? { alg: alg.value } : undefined)
       )
       if (json) return yield* Output.json(describe(key))
       yield* Output.line(`Published the next key ${key.kid} (${key.alg}): it is in the JWKS and does not sign yet.`)
       yield* Output.line(
-        `Once verifiers have refetched the JWKS, make it sign with: chatauth keys activate ${key.kid} --data-dir ${dataDir}`
+        `Once verifiers have refetched the JWKS, make it sign with: chatauth keys activate ${key.kid}` +
+          (Option.isSome(databaseUrl) ? " --database-url …" : ` --data-dir ${dataDir}`)
       )
       yield* Output.note(RUNNING_SERVER_NOTE)
     })
@@ -115,16 +131,16 @@ const activate = Command.make(
   "activate",
   {
     kid: Args.text({ name: "KID" }).pipe(Args.withDescription("The key to sign with from now on")),
-    dataDir: dataDirOption
+    ...storeOptions
   },
-  ({ dataDir, kid }) =>
+  ({ dataDir, databaseUrl, kid }) =>
     Effect.gen(function*() {
-      yield* requireStore(dataDir)
       const key = yield* withKeys(
-        dataDir,
+        { dataDir, databaseUrl },
+        { readOnly: false, mustExist: true },
         (keys) =>
           keys.activate(kid).pipe(
-            Effect.catchTag("UnknownKey", () => Effect.fail(CliError.refused(`no key ${kid} in ${dataDir}`)))
+            Effect.catchTag("UnknownKey", () => Effect.fail(CliError.refused(`no key ${kid} in the store`)))
           )
       )
       yield* Output.line(`Key ${key.kid} is now active; the previous active key is retired (still published).`)
@@ -132,10 +148,13 @@ const activate = Command.make(
     })
 ).pipe(Command.withDescription("Make a key the signing key; the previous active key is retired"))
 
-const prune = Command.make("prune", { dataDir: dataDirOption }, ({ dataDir }) =>
+const prune = Command.make("prune", storeOptions, ({ dataDir, databaseUrl }) =>
   Effect.gen(function*() {
-    yield* requireStore(dataDir)
-    const removed = yield* withKeys(dataDir, (keys) => keys.prune())
+    const removed = yield* withKeys(
+      { dataDir, databaseUrl },
+      { readOnly: false, mustExist: true },
+      (keys) => keys.prune()
+    )
     yield* Output.line(
       removed.length === 0 ? "No retired key is past its retention." : `Removed ${removed.join(", ")}.`
     )
@@ -152,6 +171,6 @@ const prune = Command.make("prune", { dataDir: dataDirOption }, ({ dataDir }) =>
  * @category commands
  */
 export const keysCommand = Command.make("keys").pipe(
-  Command.withDescription("Manage the server's signing keys in its data directory"),
+  Command.withDescription("Manage the server's signing keys in its store"),
   Command.withSubcommands([list, rotate, activate, prune])
 )

@@ -14,10 +14,11 @@
  *
  * @since 0.1.0
  */
-import { type ServerOptions, ServerOptionsConfig } from "@chatauth/server/ServerOptions"
+import type { ServerOptions } from "@chatauth/server/ServerOptions"
 import { Command, Options } from "@effect/cli"
-import { Config, ConfigError, Effect, Option } from "effect"
+import { Config, ConfigError, Effect, Option, type Redacted } from "effect"
 import { CliError } from "./CliError.js"
+import { databaseUrlOption } from "./internal/store.js"
 
 const flags = {
   host: Options.text("host").pipe(
@@ -32,6 +33,7 @@ const flags = {
     Options.withDescription("Directory of the SQLite store (env CHATAUTH_DATA_DIR; default ./.chatauth)"),
     Options.optional
   ),
+  databaseUrl: databaseUrlOption,
   config: Options.text("config").pipe(
     Options.withDescription(
       "Routing config file, {\"channelServers\":[…]} (env CHATAUTH_CONFIG; default: one site mirroring Oracle's example)"
@@ -53,29 +55,31 @@ export const resolveServerOptions = (given: {
   readonly host: Option.Option<string>
   readonly port: Option.Option<number>
   readonly dataDir: Option.Option<string>
+  readonly databaseUrl: Option.Option<Redacted.Redacted<string>>
   readonly config: Option.Option<string>
   readonly production: boolean
 }): Effect.Effect<ServerOptions, CliError> =>
   Effect.gen(function*() {
     // Loaded on use: the server's modules are most of what `chatauth` loads, and the other commands do without them.
-    const { optionsConfig: callerAuthConfig } = yield* Effect.promise(() => import("@chatauth/server/CallerAuth"))
-    const { optionsConfig: keysConfig } = yield* Effect.promise(() => import("@chatauth/server/PersistentKeys"))
-    const env = yield* ServerOptionsConfig
-    const keys = yield* keysConfig
-    const callerAuth = yield* callerAuthConfig
+    const { serverConfig } = yield* Effect.promise(() => import("@chatauth/server/ServerConfig"))
+    const env = yield* serverConfig
     const environment = yield* Config.option(Config.string("CHATAUTH_ENV"))
     const production = given.production || Option.exists(environment, (value) => value.trim() === "production")
     if (Option.isSome(given.port) && (given.port.value < 0 || given.port.value > 65535)) {
       return yield* Effect.fail(CliError.usage("--port must be from 0 to 65535"))
     }
+    const dataDir = Option.getOrElse(given.dataDir, () => env.dataDir)
     return {
       ...env,
       host: Option.getOrElse(given.host, () => env.host),
       port: Option.getOrElse(given.port, () => env.port),
-      dataDir: Option.getOrElse(given.dataDir, () => env.dataDir),
+      dataDir,
+      database: {
+        ...env.database,
+        dataDir: Option.getOrElse(given.dataDir, () => env.database?.dataDir),
+        databaseUrl: Option.getOrElse(given.databaseUrl, () => env.database?.databaseUrl)
+      },
       routingConfigPath: Option.getOrElse(given.config, () => env.routingConfigPath),
-      keys,
-      callerAuth,
       development: !production && env.bootstrapCaller === undefined
     }
   }).pipe(
@@ -86,7 +90,7 @@ export const resolveServerOptions = (given: {
   )
 
 /**
- * `chatauth serve [--host H] [--port P] [--data-dir D] [--config F] [--production]`.
+ * `chatauth serve [--host H] [--port P] [--data-dir D | --database-url URL] [--config F] [--production]`.
  *
  * @since 0.1.0
  * @category commands

@@ -294,6 +294,38 @@ export class TooManyRequests extends Schema.TaggedError<TooManyRequests>()(
 }
 
 /**
+ * 503: the service cannot answer now (its database is unreachable or failing); try again after
+ * `retryAfterSeconds`. Not part of the resource's contract (Oracle documents none), so clients read it as a server
+ * error worth retrying.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ServiceUnavailable extends Schema.TaggedError<ServiceUnavailable>()(
+  "ServiceUnavailable",
+  { ...fields, retryAfterSeconds: Schema.optional(Schema.Number) },
+  HttpApiSchema.annotations({ status: 503 })
+) {
+  /** @since 0.1.0 */
+  readonly status = 503 as const
+  /** @since 0.1.0 */
+  static readonly title = STATUS_TITLES[503]
+  /** @since 0.1.0 */
+  static retryAfter(seconds: number): ServiceUnavailable {
+    const whole = Math.max(1, Math.ceil(seconds))
+    return new ServiceUnavailable({
+      details: [
+        detail(`The service is temporarily unavailable; try again in ${whole} seconds.`, "CHATAUTH-UNAVAILABLE")
+      ],
+      retryAfterSeconds: whole
+    })
+  }
+  override get message(): string {
+    return this.details.map((d) => d.detail).join("\n")
+  }
+}
+
+/**
  * Every error the endpoint answers with.
  *
  * @since 0.1.0
@@ -337,7 +369,8 @@ export const errorClassByStatus: ReadonlyMap<number, ErrorClass> = new Map<numbe
  * @since 0.1.0
  * @category formatting
  */
-export const titleOf = (error: ChatAuthError): string => (error.constructor as unknown as ErrorClass).title
+export const titleOf = (error: ChatAuthError | ServiceUnavailable): string =>
+  (error.constructor as unknown as ErrorClass).title
 
 /**
  * The ADF JSON body of an error.
@@ -345,7 +378,7 @@ export const titleOf = (error: ChatAuthError): string => (error.constructor as u
  * @since 0.1.0
  * @category encoding
  */
-export const toAdfBody = (error: ChatAuthError): AdfErrorBody => ({
+export const toAdfBody = (error: ChatAuthError | ServiceUnavailable): AdfErrorBody => ({
   title: titleOf(error),
   status: String(error.status),
   "o:errorDetails": error.details.map((d) =>

@@ -24,6 +24,7 @@ import {
   detailsFromAdfBody,
   errorClassByStatus,
   type ErrorDetail,
+  type ServiceUnavailable,
   toAdfBody,
   TooManyRequests
 } from "./Errors.js"
@@ -104,19 +105,23 @@ export interface RenderOptions {
   readonly allow?: string
 }
 
-const plainText = (error: ChatAuthError): string => error.details.map((d) => d.detail).join("\n")
+const plainText = (error: ChatAuthError | ServiceUnavailable): string => error.details.map((d) => d.detail).join("\n")
 
 // A realm is written inside a quoted string: keep it to characters that cannot end the quotes or the header.
 const quoteRealm = (realm: string): string => realm.replace(/[^\x20-\x7e]|["\\]/g, "")
 
 /**
  * Renders an error for a framework version: plain text for 1–3, ADF JSON for 4–9. A version outside 1–9 is answered
- * in the JSON form. Adds `WWW-Authenticate` to a 401, `Allow` to a 405 and `Retry-After` to a 429.
+ * in the JSON form. Adds `WWW-Authenticate` to a 401, `Allow` to a 405 and `Retry-After` to a 429 and a 503.
  *
  * @since 0.1.0
  * @category rendering
  */
-export const render = (error: ChatAuthError, frameworkVersion: number, options: RenderOptions = {}): RenderedError => {
+export const render = (
+  error: ChatAuthError | ServiceUnavailable,
+  frameworkVersion: number,
+  options: RenderOptions = {}
+): RenderedError => {
   const headers: Record<string, string> = {}
   let body: string
   if (frameworkVersion >= 1 && frameworkVersion <= 3) {
@@ -134,6 +139,7 @@ export const render = (error: ChatAuthError, frameworkVersion: number, options: 
       headers["allow"] = options.allow ?? "POST"
       break
     case "TooManyRequests":
+    case "ServiceUnavailable":
       headers["retry-after"] = String(error.retryAfterSeconds ?? 1)
       break
   }

@@ -39,6 +39,7 @@ import {
 import { Metrics } from "./Metrics.js"
 import { PersistentKeys } from "./PersistentKeys.js"
 import { Readiness } from "./Readiness.js"
+import { StoreHealth } from "./StoreHealth.js"
 
 const { Api, CallerAuthentication } = ChatAuthenticateApi
 
@@ -131,6 +132,9 @@ const OperationsGroupLive = HttpApiBuilder.group(Api, "operations", (handlers) =
     .handle("ready", () =>
       Effect.gen(function*() {
         const state = yield* Ref.get(yield* Readiness)
+        if (state === "ready" && !(yield* StoreHealth).isHealthy()) {
+          return yield* Effect.fail({ status: "unavailable" as const })
+        }
         if (state === "ready") return { status: "ok" as const }
         return yield* Effect.fail({ status: state === "starting" ? "starting" as const : "stopping" as const })
       }))

@@ -1,10 +1,8 @@
 /**
- * The audit trail of the endpoint: one event per issued token and per refused caller.
+ * The audit trail of the endpoint: one event per issued token, per refused request and per lockout started.
  *
- * Recording never waits for the store: events go to a bounded in-memory queue that a background fiber writes in
- * batches (one transaction per batch, every `flushInterval`, default 5 ms). Closing the layer's scope (a graceful
- * stop) writes everything still queued before the store closes. If the store fails, the batch is kept and
- * retried; if the queue is full, recording waits (back-pressure) rather than dropping events.
+ * Recording waits until the event is committed (group commit through {@link Journal}): the handler answers only
+ * after that, so no 201 leaves without its audit row, and a store that cannot write turns the answer into a 503.
  *
  * Events hold no password, key or token by construction (there is no field for one); free-text fields are cut to
  * a bounded length and stripped of control characters, so a hostile user name cannot forge log lines.
@@ -29,11 +27,9 @@
  *
  * @since 0.1.0
  */
-import type { Scope } from "effect"
-import { Chunk, Clock, Config, Context, Duration, Effect, Fiber, Layer, Queue } from "effect"
-import type { ConfigError } from "effect"
-import type { AuditEvent } from "./Store.js"
-import { Store } from "./Store.js"
+import { Clock, Context, Effect, Layer } from "effect"
+import { Journal } from "./Journal.js"
+import type { AuditEvent, LockoutScope } from "./Store.js"
 
 /**
  * @since 0.1.0
@@ -62,27 +58,27 @@ export interface RefusedEvent {
 }
 
 /**
+ * A lockout that started: of an address, of a caller name from one address, or of a caller name everywhere (the
+ * address is then `*`).
+ *
  * @since 0.1.0
  * @category models
  */
-export interface AuditLogService {
-  readonly issued: (event: IssuedEvent) => Effect.Effect<void>
-  readonly refused: (event: RefusedEvent) => Effect.Effect<void>
-  /** Writes every queued event now. */
-  readonly flush: Effect.Effect<void>
+export interface LockoutEvent {
+  readonly scope: LockoutScope
+  readonly caller: string | null
+  readonly clientAddress: string
+  readonly seconds: number
 }
 
 /**
  * @since 0.1.0
  * @category models
  */
-export interface AuditLogOptions {
-  /** Pause between batches (default 5 ms). */
-  readonly flushInterval?: Duration.DurationInput | undefined
-  /** Most events per write (default 1000). */
-  readonly maxBatch?: number | undefined
-  /** Queued events before recording waits (default 10 000). */
-  readonly capacity?: number | undefined
+export interface AuditLogService {
+  readonly issued: (event: IssuedEvent) => Effect.Effect<void>
+  readonly refused: (event: RefusedEvent) => Effect.Effect<void>
+  readonly lockout: (event: LockoutEvent) => Effect.Effect<void>
 }
 
 const MAX_FIELD = 512
@@ -99,122 +95,47 @@ const clean = (value: string): string => {
 const cleanOptional = (value: string | undefined): string | undefined => value === undefined ? undefined : clean(value)
 
 /**
- * Builds the service; its scope's closing flushes the queue.
+ * Builds the service over the journal.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const make = (options: AuditLogOptions = {}): Effect.Effect<AuditLogService, never, Store | Scope.Scope> =>
-  Effect.gen(function*() {
-    const store = yield* Store
-    const maxBatch = Math.max(1, options.maxBatch ?? 1000)
-    const interval = options.flushInterval ?? Duration.millis(5)
-    const queue = yield* Queue.bounded<AuditEvent>(Math.max(1, options.capacity ?? 10_000))
-    const lock = yield* Effect.makeSemaphore(1)
-    // Events taken from the queue but not yet written (kept across a failed write).
-    let pending: Array<AuditEvent> = []
-
-    const writePending = Effect.suspend(() => {
-      if (pending.length === 0) return Effect.void
-      const batch = pending
-      return store.audit.appendAll(batch).pipe(
-        Effect.tap(() =>
-          Effect.sync(() => {
-            pending = pending === batch ? [] : pending.slice(batch.length)
-          })
-        ),
-        Effect.catchAllCause((cause) => Effect.logError("audit: writing events failed; will retry", cause))
-      )
-    })
-
-    // Taking and writing are one uninterruptible step: an interruption between them would lose the batch.
-    const step = Effect.uninterruptibleMask((restore) =>
-      Effect.flatMap(
-        restore(Queue.takeBetween(queue, 1, maxBatch)),
-        (chunk) =>
-          lock.withPermits(1)(Effect.suspend(() => {
-            pending.push(...Chunk.toReadonlyArray(chunk))
-            return writePending
-          }))
-      )
-    )
-
-    const drain = lock.withPermits(1)(Effect.gen(function*() {
-      while (true) {
-        const chunk = yield* Queue.takeUpTo(queue, maxBatch)
-        pending.push(...Chunk.toReadonlyArray(chunk))
-        const before = pending.length
-        yield* writePending
-        if (pending.length === before && before > 0) return // the store is failing: keep them, do not spin
-        if (Chunk.isEmpty(chunk) && pending.length === 0) return
-      }
-    }))
-
-    const writer = yield* Effect.forkDaemon(Effect.forever(Effect.zipRight(step, Effect.sleep(interval))))
-    yield* Effect.addFinalizer(() =>
-      Fiber.interrupt(writer).pipe(
-        Effect.zipRight(drain),
-        Effect.zipRight(Effect.suspend(() =>
-          pending.length === 0
-            ? Effect.void
-            : Effect.logError(`audit: ${pending.length} events could not be written before shutdown`)
-        ))
-      )
-    )
-
-    const record = (event: AuditEvent) => Queue.offer(queue, event).pipe(Effect.asVoid)
-
-    return {
-      issued: (event) =>
-        Effect.flatMap(Clock.currentTimeMillis, (time) =>
-          record({
-            time,
-            outcome: "issued",
-            caller: clean(event.caller),
-            clientAddress: clean(event.clientAddress),
-            authUserName: clean(event.authUserName),
-            chatSiteName: clean(event.chatSiteName),
-            poolId: clean(event.poolId),
-            kid: clean(event.kid)
-          })),
-      refused: (event) =>
-        Effect.flatMap(Clock.currentTimeMillis, (time) => {
-          const authUserName = cleanOptional(event.authUserName)
-          return record({
-            time,
-            outcome: "refused",
-            reason: clean(event.reason),
-            caller: event.caller === null ? null : clean(event.caller),
-            clientAddress: clean(event.clientAddress),
-            ...(authUserName === undefined ? {} : { authUserName })
-          })
-        }),
-      flush: drain
-    }
-  })
+export const make: Effect.Effect<AuditLogService, never, Journal> = Effect.map(Journal, (journal) => {
+  const record = (event: Omit<AuditEvent, "time">) =>
+    Effect.flatMap(Clock.currentTimeMillis, (time) => journal.append({ time, ...event }))
+  return {
+    issued: (event) =>
+      record({
+        outcome: "issued",
+        caller: clean(event.caller),
+        clientAddress: clean(event.clientAddress),
+        authUserName: clean(event.authUserName),
+        chatSiteName: clean(event.chatSiteName),
+        poolId: clean(event.poolId),
+        kid: clean(event.kid)
+      }),
+    refused: (event) => {
+      const authUserName = cleanOptional(event.authUserName)
+      return record({
+        outcome: "refused",
+        reason: clean(event.reason),
+        caller: event.caller === null ? null : clean(event.caller),
+        clientAddress: clean(event.clientAddress),
+        ...(authUserName === undefined ? {} : { authUserName })
+      })
+    },
+    lockout: (event) =>
+      record({
+        outcome: "lockout",
+        reason: `${event.scope} locked for ${event.seconds} s`,
+        caller: event.caller === null ? null : clean(event.caller),
+        clientAddress: clean(event.clientAddress)
+      })
+  }
+})
 
 /**
- * @since 0.1.0
- * @category layers
- */
-export const layer = (options: AuditLogOptions = {}): Layer.Layer<AuditLog, never, Store> =>
-  Layer.scoped(AuditLog, make(options))
-
-/**
- * `layer` with `CHATAUTH_AUDIT_FLUSH_MILLIS` (default 5).
- *
- * @since 0.1.0
- * @category layers
- */
-export const layerConfig: Layer.Layer<AuditLog, ConfigError.ConfigError, Store> = Layer.unwrapEffect(
-  Effect.map(
-    Config.integer("CHATAUTH_AUDIT_FLUSH_MILLIS").pipe(Config.withDefault(5)),
-    (millis) => layer({ flushInterval: Duration.millis(Math.max(1, millis)) })
-  )
-)
-
-/**
- * The audit trail service. `AuditLog.layer(options)` / `AuditLog.layerConfig` need a `Store`.
+ * The audit trail service. `AuditLog.layer` needs a `Journal`.
  *
  * @since 0.1.0
  * @category services
@@ -227,9 +148,11 @@ export class AuditLog extends Context.Tag("@chatauth/server/AuditLog")<AuditLog,
   /**
    * @since 0.1.0
    */
-  static readonly layer = layer
-  /**
-   * @since 0.1.0
-   */
-  static readonly layerConfig = layerConfig
+  static readonly layer: Layer.Layer<AuditLog, never, Journal> = Layer.effect(AuditLog, make)
 }
+
+/**
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer: Layer.Layer<AuditLog, never, Journal> = AuditLog.layer

@@ -28,16 +28,20 @@ import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
 import * as ApiImplementation from "./ApiImplementation.js"
 import { AuditLog } from "./AuditLog.js"
-import * as CallerAuthModule from "./CallerAuth.js"
 import { CallerAuth } from "./CallerAuth.js"
+import { CallerDirectory } from "./CallerDirectory.js"
+import { ChangeFeed } from "./ChangeFeed.js"
 import * as ChatAuthenticateHandler from "./ChatAuthenticateHandler.js"
+import * as Database from "./Database.js"
+import { Journal } from "./Journal.js"
+import { Lockouts } from "./Lockouts.js"
 import { Metrics } from "./Metrics.js"
 import { makeListener } from "./NodeFrontend.js"
 import { PersistentKeys } from "./PersistentKeys.js"
 import { Readiness } from "./Readiness.js"
 import { AssignmentStore, Router } from "./Router.js"
-import { DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT, type ServerOptions } from "./ServerOptions.js"
-import * as SqliteStore from "./SqliteStore.js"
+import { DEFAULT_HOST, DEFAULT_PORT, type ServerOptions } from "./ServerOptions.js"
+import { StoreHealth } from "./StoreHealth.js"
 
 /**
  * The server could not start: the port is taken, the routing config is invalid, the data directory is unusable…
@@ -65,15 +69,21 @@ export interface RunningServer {
 }
 
 /**
- * The services of a running server, from the store up.
+ * The services of a running server, from the store up: the composition root. Each service gets its options from
+ * `options` (read once by `ServerConfig`); none reads the environment.
  *
  * @since 0.1.0
  * @category layers
  */
 export const servicesLayer = (options: ServerOptions) => {
-  const store = SqliteStore.layer({ dataDir: options.dataDir ?? DEFAULT_DATA_DIR })
-  // Options given in code win; otherwise each service reads its own CHATAUTH_* variables (README, Configuration).
-  const keys = options.keys === undefined ? PersistentKeys.layerConfig : PersistentKeys.layer(options.keys)
+  const store = Database.layer({ ...options.database, dataDir: options.database?.dataDir ?? options.dataDir })
+  const shared = Layer.mergeAll(ChangeFeed.layer(), Journal.layer(options.journal), StoreHealth.layer()).pipe(
+    Layer.provideMerge(store)
+  )
+  const keys = PersistentKeys.layer({
+    ...options.keys,
+    tokenTtl: Duration.seconds(options.tokenTtlSeconds ?? TokenIssuer.DEFAULT_TTL_SECONDS)
+  })
   const router = Router.layerFile(options.routingConfigPath, { resumeWindowSeconds: options.resumeWindowSeconds }).pipe(
     Layer.provide(AssignmentStore.layerFromStore),
     Layer.provide(NodeContext.layer)
@@ -82,21 +92,21 @@ export const servicesLayer = (options: ServerOptions) => {
     ...(options.tokenIssuer === undefined ? {} : { issuer: options.tokenIssuer }),
     ...(options.tokenTtlSeconds === undefined ? {} : { ttlSeconds: options.tokenTtlSeconds })
   })
-  // Lockouts are counted where they happen, in CallerAuth, and reported by the metrics.
-  const callerAuth = Layer.unwrapEffect(Effect.gen(function*() {
-    const metrics = yield* Metrics
-    const base = options.callerAuth ?? (yield* CallerAuthModule.optionsConfig)
-    return CallerAuth.layer({ ...base, onLockout: (scope) => metrics.lockoutsTotal.inc(scope) })
-  })).pipe(Layer.provideMerge(Metrics.layer))
-  return Layer.mergeAll(
-    callerAuth,
-    router,
-    issuer,
-    AuditLog.layerConfig,
-    Readiness.layer
-  ).pipe(
-    Layer.provideMerge(keys),
-    Layer.provideMerge(store)
+  // Lockouts are counted where they happen and reported by the metrics.
+  const lockouts = Layer.unwrapEffect(Effect.map(Metrics, (metrics) =>
+    Lockouts.layer({
+      ...options.callerAuth?.lockouts,
+      onLockout: (scope) => metrics.lockoutsTotal.inc(scope)
+    })))
+  const callers = Layer.mergeAll(
+    CallerAuth.layer(options.callerAuth),
+    CallerDirectory.layer({ scrypt: options.callerAuth?.scrypt })
+  ).pipe(Layer.provideMerge(lockouts))
+  return Layer.mergeAll(callers, router, Readiness.layer).pipe(
+    Layer.provideMerge(issuer.pipe(Layer.provideMerge(keys))),
+    Layer.provideMerge(AuditLog.layer),
+    Layer.provideMerge(Metrics.layer),
+    Layer.provideMerge(shared)
   )
 }
 
@@ -105,19 +115,19 @@ const DEV_USERNAME = "dev"
 // Development mode: a server nobody can call is no stand-in. With no callers at all, create one and say how to call.
 const ensureCallers = (options: ServerOptions, print: (line: string) => void) =>
   Effect.gen(function*() {
-    const callers = yield* CallerAuth
+    const callers = yield* CallerDirectory
     if (options.bootstrapCaller !== undefined) {
-      const created = yield* callers.ensureCaller(options.bootstrapCaller.username, options.bootstrapCaller.password)
+      const created = yield* callers.ensure(options.bootstrapCaller.username, options.bootstrapCaller.password)
       if (created) {
         print(`chatauth: created the caller "${options.bootstrapCaller.username}" (CHATAUTH_BOOTSTRAP_CALLER)`)
       }
       return undefined
     }
     if (options.development !== true) return undefined
-    const existing = yield* callers.listCallers()
+    const existing = yield* callers.list()
     if (existing.length > 0) return undefined
     const password = Redacted.make(randomBytes(18).toString("base64url"))
-    yield* callers.addCaller({ username: DEV_USERNAME, password })
+    yield* callers.add({ username: DEV_USERNAME, password })
     return { username: DEV_USERNAME, password }
   }).pipe(Effect.mapError((error) => new ServerStartError({ message: error.message })))
 

@@ -38,6 +38,8 @@ import { AuditLog } from "./AuditLog.js"
 import { type Caller, CallerAuth, hasChatPrivilege } from "./CallerAuth.js"
 import { Metrics } from "./Metrics.js"
 import { Router } from "./Router.js"
+import { isStoreFailure } from "./Store.js"
+import { StoreHealth } from "./StoreHealth.js"
 
 /**
  * A request as the handler needs it.
@@ -170,6 +172,9 @@ export const parseBasicAuthorization = (
 
 const ONLY_DATA = /(?:^|&)onlyData=true(?:&|$)/
 
+// What a 503 asks a client to wait while the store is down: about the time a failover or a restart takes.
+const STORE_RETRY_AFTER_SECONDS = 5
+
 /**
  * The handler service.
  *
@@ -195,10 +200,15 @@ export const make = (options: HandlerOptions) =>
     const issuer = yield* TokenIssuer.TokenIssuer
     const audit = yield* AuditLog
     const metrics = yield* Metrics
+    const health = yield* StoreHealth
     const clock = yield* Effect.clock
     const renderOptions = { realm: options.realm ?? "chatauth", allow: "POST" }
 
-    const refuse = (error: Errors.ChatAuthError, version: number, close = false): WireResponse => {
+    const refuse = (
+      error: Errors.ChatAuthError | Errors.ServiceUnavailable,
+      version: number,
+      close = false
+    ): WireResponse => {
       const rendered = OracleError.render(error, version, renderOptions)
       return {
         status: rendered.status,
@@ -207,6 +217,9 @@ export const make = (options: HandlerOptions) =>
         close
       }
     }
+
+    const unavailable = (version: number) =>
+      refuse(Errors.ServiceUnavailable.retryAfter(STORE_RETRY_AFTER_SECONDS), version)
 
     // The hot route is written as one flat chain of steps, refusals returned as answers rather than failures: each
     // Effect step costs runtime work on every request (see bench/), and the pure checks need none.
@@ -334,7 +347,15 @@ export const make = (options: HandlerOptions) =>
       if (request.method !== "POST" || resource.item !== undefined) {
         return Effect.succeed(refuse(Errors.MethodNotAllowed.method(request.method), version))
       }
-      return create(request, resource.basePath, version)
+      // Nothing can be answered while the store is down: every answer of this route waits on its audit row.
+      if (!health.isHealthy()) return Effect.succeed(unavailable(version))
+      return create(request, resource.basePath, version).pipe(
+        Effect.catchAllDefect((defect) =>
+          isStoreFailure(defect)
+            ? Effect.as(health.failed(defect), unavailable(version))
+            : Effect.die(defect)
+        )
+      )
     }
 
     return { handle }

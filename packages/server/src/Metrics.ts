@@ -38,7 +38,7 @@ export type AuthFailureReason = "invalid" | "locked" | "forbidden"
  * @since 0.1.0
  * @category models
  */
-export type LockoutScope = "user" | "address"
+export type LockoutScope = "address" | "user-address" | "user"
 
 /**
  * The media type of {@link Metrics}' `render` output, for the response's `Content-Type`.
@@ -84,7 +84,7 @@ export const maxChatSites = 1000
 const ROUTES: ReadonlyArray<RouteName> = ["chatAuthenticate", "jwks", "health", "metrics", "other"]
 const METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "OTHER"] as const
 const REASONS: ReadonlyArray<AuthFailureReason> = ["invalid", "locked", "forbidden"]
-const SCOPES: ReadonlyArray<LockoutScope> = ["user", "address"]
+const SCOPES: ReadonlyArray<LockoutScope> = ["address", "user-address", "user"]
 
 const routeIndex = (route: RouteName): number => {
   switch (route) {

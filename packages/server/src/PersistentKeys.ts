@@ -4,7 +4,13 @@
  * The layer loads every key from the `Store` into core's in-memory `KeyStore` (which the token issuer and the JWKS
  * read) and provides both. With no active key it generates one (RS256 unless told), persists it and activates it.
  * Every change goes to the store before the call returns, so a restart finds the same keys in the same states and
- * a token signed before it still verifies after it.
+ * a token signed before it still verifies after it. Private keys are sealed here (AES-256-GCM under
+ * `keyEncryptionSecret`) before the store sees them; keys stored in clear before a secret was set are sealed at
+ * the next start.
+ *
+ * Replicas sharing a store publish one JWKS: each change is written with a row of the change feed, and every
+ * replica reloads its keys when the feed brings it. A rotation or activation decided here (by the schedule or the
+ * CLI) runs under the store's key lock and re-reads the keys first, so two replicas never rotate the same period.
  *
  * Rotation follows core's key states: `rotate()` publishes a new key as `next`; after at least the verifiers' JWKS
  * cache time `promoteNext()` makes it `active` (the old active key becomes `retired`); `prune()` removes retired
@@ -14,7 +20,8 @@
  * With `rotationInterval` set (`CHATAUTH_KEY_ROTATION_HOURS`, off by default) a fiber in the layer's scope does
  * this on its own: `publishLead` (default: the JWKS cache time) before the active key is `rotationInterval` old it
  * publishes a `next` key, then activates it once it has been published for `publishLead`. The schedule is computed
- * from the persisted timestamps, so restarts neither reset nor skip it. Retired keys are pruned every minute.
+ * from the persisted timestamps, so restarts neither reset nor skip it, and carried out by exactly one replica.
+ * Retired keys are pruned every minute.
  *
  * @example
  * ```ts
@@ -45,8 +52,11 @@ import {
   KeyStore,
   UnknownKey
 } from "@chatauth/core/KeyStore"
-import type { ConfigError, Scope } from "effect"
+import type { Redacted, Scope } from "effect"
 import { Clock, Config, Context, Duration, Effect, Layer, Option, Schema } from "effect"
+import { ChangeFeed } from "./ChangeFeed.js"
+import { isSealed, makeSealer } from "./internal/keyEncryption.js"
+import type { KeyStateChange } from "./Store.js"
 import { Store } from "./Store.js"
 
 /**
@@ -68,11 +78,10 @@ export interface PersistentKeysOptions {
   readonly publishLead?: Duration.DurationInput | undefined
   /** How often retired keys past retention are pruned in the background (default 60 s). */
   readonly pruneInterval?: Duration.DurationInput | undefined
-  /**
-   * How often the store is read for key changes made elsewhere — `chatauth keys rotate|activate|prune` on the same
-   * data directory, or another instance on the same store (default 10 s).
-   */
-  readonly reloadInterval?: Duration.DurationInput | undefined
+  /** When set, private keys are sealed at rest with a key derived from it (`CHATAUTH_KEY_ENCRYPTION_SECRET`). */
+  readonly keyEncryptionSecret?: Redacted.Redacted<string> | undefined
+  /** Generate and activate a key when the store has none (default true; the CLI's listing passes false). */
+  readonly generateIfMissing?: boolean | undefined
 }
 
 /**
@@ -114,7 +123,7 @@ export interface PersistentKeysService {
     readonly kid?: string | undefined
     readonly state?: "next" | "active" | undefined
   }) => Effect.Effect<SigningKey, KeyImportError | DuplicateKey>
-  /** Reads key changes made elsewhere in the store (also done every `reloadInterval`). */
+  /** Reads key changes made elsewhere in the store (also done whenever the change feed brings one). */
   readonly reload: Effect.Effect<void>
   /** TTL + clock tolerance + JWKS cache time. */
   readonly retention: Duration.Duration
@@ -136,10 +145,11 @@ export const make = (
 ): Effect.Effect<
   { readonly keys: PersistentKeysService; readonly keyStore: KeyStore.Service },
   never,
-  Store | Scope.Scope
+  Store | ChangeFeed | Scope.Scope
 > =>
   Effect.gen(function*() {
     const store = yield* Store
+    const feed = yield* ChangeFeed
     const alg = options.alg ?? "RS256"
     const jwksCacheTime = Duration.decode(options.jwksCacheTime ?? Duration.seconds(600))
     const retention = Duration.sum(
@@ -151,47 +161,125 @@ export const make = (
     )
     const publishLead = Duration.decode(options.publishLead ?? jwksCacheTime)
     const lock = yield* Effect.makeSemaphore(1)
+    const sealer = makeSealer(options.keyEncryptionSecret)
+    const openMaterial = (material: KeyMaterial) =>
+      Effect.try({
+        try: (): KeyMaterial => ({ ...material, privateKeyPem: sealer.open(material.privateKeyPem) }),
+        catch: (error) => error as Error
+      })
+    const load = (material: KeyMaterial) =>
+      Effect.flatMap(
+        Effect.orDieWith(openMaterial(material), (error) => new Error(`Stored key ${material.kid}: ${error.message}`)),
+        (opened) =>
+          importKey(opened).pipe(
+            Effect.orDieWith((error) => new Error(`Stored key ${material.kid} cannot be loaded: ${error.message}`))
+          )
+      )
 
-    // What the store holds, by kid: state changes rewrite the row from here instead of re-exporting the private key.
+    // What the store holds, by kid (states only matter here: the private key is never rewritten).
     const persisted = new Map<string, KeyMaterial>()
     const materials = yield* store.keys.list()
     const loaded: Array<SigningKey> = []
     for (const material of materials) {
-      const key = yield* importKey(material).pipe(
-        Effect.orDieWith((error) => new Error(`Stored key ${material.kid} cannot be loaded: ${error.message}`))
-      )
+      loaded.push(yield* load(material))
       persisted.set(material.kid, material)
-      loaded.push(key)
+      if (options.keyEncryptionSecret !== undefined && !isSealed(material.privateKeyPem)) {
+        yield* store.keys.replacePrivateKey(material.kid, sealer.seal(material.privateKeyPem))
+        yield* Effect.logInfo("Sealed a stored private key").pipe(Effect.annotateLogs("kid", material.kid))
+      }
     }
     const keyStore = yield* KeyStore.make(loaded).pipe(Effect.orDie)
 
-    // Writes every key whose state differs from its stored row; the active key first, so that an interruption
-    // between two writes leaves at worst two active rows, which loading resolves in favour of the newer one.
+    // Writes what the in-memory key store changed: new keys (sealed), then every state change in one transaction.
     const sync = Effect.gen(function*() {
-      const current = yield* keyStore.keys
-      for (const key of current) {
+      const changes: Array<KeyStateChange> = []
+      for (const key of yield* keyStore.keys) {
         const stored = persisted.get(key.kid)
-        if (stored !== undefined && sameState(stored, key)) continue
-        const material: KeyMaterial = stored === undefined
-          ? yield* exportKeyMaterial(key)
-          : { ...stored, state: key.state, activatedAt: key.activatedAt, retiredAt: key.retiredAt }
-        yield* store.keys.upsert(material)
-        persisted.set(key.kid, material)
+        if (stored === undefined) {
+          const material = yield* exportKeyMaterial(key)
+          yield* store.keys.insert({ ...material, privateKeyPem: sealer.seal(material.privateKeyPem) })
+          persisted.set(key.kid, material)
+        } else if (!sameState(stored, key)) {
+          changes.push({ kid: key.kid, state: key.state, activatedAt: key.activatedAt, retiredAt: key.retiredAt })
+        }
+      }
+      yield* store.keys.setStates(changes)
+      for (const change of changes) {
+        const stored = persisted.get(change.kid)!
+        persisted.set(change.kid, { ...stored, ...change })
       }
     })
 
-    const serialized = <A, E>(effect: Effect.Effect<A, E>) =>
-      lock.withPermits(1)(Effect.uninterruptible(Effect.zipLeft(effect, sync)))
+    // Brings the store's view in (a change by the CLI or another replica). The store's active key is applied first,
+    // so the signing key is replaced in one step and there is never a moment without one.
+    const applyStored = Effect.gen(function*() {
+      const stored = yield* store.keys.list()
+      const ordered = [...stored].sort((a, b) => Number(b.state === "active") - Number(a.state === "active"))
+      for (const material of ordered) {
+        const current = yield* Effect.option(keyStore.get(material.kid))
+        if (Option.isNone(current)) {
+          const imported = yield* Effect.either(
+            Effect.flatMap(Effect.mapError(openMaterial(material), (e) => ({ message: e.message })), importKey)
+          )
+          if (imported._tag === "Left") {
+            yield* Effect.logWarning("A stored signing key cannot be loaded; it is left out").pipe(
+              Effect.annotateLogs({ kid: material.kid, reason: imported.left.message })
+            )
+            continue
+          }
+          yield* Effect.ignore(keyStore.add(imported.right))
+        } else if (current.value.state !== material.state) {
+          if (material.state === "active") yield* Effect.ignore(keyStore.activate(material.kid))
+          else if (material.state === "retired") yield* Effect.ignore(keyStore.retire(material.kid))
+          else continue
+        } else {
+          continue
+        }
+        persisted.set(material.kid, material)
+        yield* Effect.logInfo("Loaded a signing key change from the store").pipe(
+          Effect.annotateLogs({ kid: material.kid, state: material.state })
+        )
+      }
+      const storedKids = new Set(stored.map((material) => material.kid))
+      for (const key of yield* keyStore.keys) {
+        if (storedKids.has(key.kid) || key.state === "active") continue
+        yield* Effect.ignore(keyStore.remove(key.kid))
+        persisted.delete(key.kid)
+      }
+    })
 
-    const add = (key: SigningKey) => serialized(keyStore.add(key))
+    const reload = lock.withPermits(1)(Effect.uninterruptible(applyStored))
 
-    if (Option.isNone(yield* Effect.option(keyStore.activeKey))) {
+    // A change decided here: under the store's key lock, on the store's latest view, then written back.
+    const decided = <A, E>(effect: Effect.Effect<A, E>) =>
+      lock.withPermits(1)(Effect.uninterruptible(
+        store.keys.exclusive(Effect.zipRight(applyStored, Effect.zipLeft(effect, sync)))
+      ))
+
+    const add = (key: SigningKey) => decided(keyStore.add(key))
+
+    if (Option.isNone(yield* Effect.option(keyStore.activeKey)) && options.generateIfMissing !== false) {
       const key = yield* generateKey({ alg, state: "active" })
-      yield* add(key).pipe(Effect.orDie)
-      yield* Effect.logInfo("Generated a new active signing key").pipe(Effect.annotateLogs({ kid: key.kid, alg }))
-    } else {
+      const created = yield* decided(Effect.gen(function*() {
+        // Another replica may have created the first key while we generated ours.
+        if (Option.isSome(yield* Effect.option(keyStore.activeKey))) return false
+        yield* keyStore.add(key)
+        return true
+      })).pipe(Effect.orDie)
+      if (created) {
+        const used = yield* store.audit.list({ limit: 1, outcome: "issued" })
+        if (materials.length > 0 || used.length > 0) {
+          yield* Effect.logWarning(
+            "The store had no active signing key, so a new one was generated: tokens signed by the keys that are " +
+              "gone can no longer be verified (unknown_key)"
+          ).pipe(Effect.annotateLogs({ kid: key.kid, alg, storedKeys: materials.length }))
+        } else {
+          yield* Effect.logInfo("Generated a new active signing key").pipe(Effect.annotateLogs({ kid: key.kid, alg }))
+        }
+      }
+    } else if (options.generateIfMissing !== false) {
       // Loading may itself have changed states (two active rows after an interrupted activation).
-      yield* serialized(Effect.void)
+      yield* lock.withPermits(1)(sync)
     }
 
     const rotate: PersistentKeysService["rotate"] = (rotateOptions) =>
@@ -204,7 +292,7 @@ export const make = (
         ))
 
     const activate: PersistentKeysService["activate"] = (kid) =>
-      serialized(keyStore.activate(kid)).pipe(
+      decided(keyStore.activate(kid)).pipe(
         Effect.tap(() => Effect.logInfo("Activated a signing key").pipe(Effect.annotateLogs("kid", kid)))
       )
 
@@ -265,46 +353,7 @@ export const make = (
         add
       )
 
-    // Another process may change the keys in the same store (the CLI, another instance): bring the store's view in,
-    // so a running server publishes and signs with what the store says. The store's active key is applied first, so
-    // the signing key is replaced in one step and there is never a moment without one.
-    const reload = lock.withPermits(1)(Effect.uninterruptible(Effect.gen(function*() {
-      const stored = yield* store.keys.list()
-      const ordered = [...stored].sort((a, b) => Number(b.state === "active") - Number(a.state === "active"))
-      for (const material of ordered) {
-        const current = yield* Effect.option(keyStore.get(material.kid))
-        if (Option.isNone(current)) {
-          const imported = yield* Effect.either(importKey(material))
-          if (imported._tag === "Left") {
-            yield* Effect.logWarning("A stored signing key cannot be loaded; it is left out").pipe(
-              Effect.annotateLogs({ kid: material.kid, reason: imported.left.message })
-            )
-            continue
-          }
-          yield* Effect.ignore(keyStore.add(imported.right))
-        } else if (current.value.state !== material.state) {
-          if (material.state === "active") yield* Effect.ignore(keyStore.activate(material.kid))
-          else if (material.state === "retired") yield* Effect.ignore(keyStore.retire(material.kid))
-          else continue
-        } else {
-          continue
-        }
-        persisted.set(material.kid, material)
-        yield* Effect.logInfo("Loaded a signing key change from the store").pipe(
-          Effect.annotateLogs({ kid: material.kid, state: material.state })
-        )
-      }
-      const storedKids = new Set(stored.map((material) => material.kid))
-      for (const key of yield* keyStore.keys) {
-        if (storedKids.has(key.kid) || key.state === "active") continue
-        yield* Effect.ignore(keyStore.remove(key.kid))
-        persisted.delete(key.kid)
-      }
-    })))
-
-    yield* Effect.forkScoped(
-      Effect.forever(Effect.zipRight(Effect.sleep(options.reloadInterval ?? Duration.seconds(10)), reload))
-    )
+    yield* feed.subscribe("keys", () => reload)
 
     const service: PersistentKeysService = {
       rotate,
@@ -318,8 +367,13 @@ export const make = (
       publishLead
     }
 
+    if (options.generateIfMissing === false) return { keys: service, keyStore }
+
     yield* Effect.forkScoped(
-      Effect.forever(Effect.zipRight(Effect.sleep(options.pruneInterval ?? Duration.minutes(1)), prune()))
+      Effect.forever(Effect.zipRight(
+        Effect.sleep(options.pruneInterval ?? Duration.minutes(1)),
+        prune().pipe(Effect.catchAllDefect((defect) => Effect.logWarning("Pruning keys failed", defect)))
+      ))
     )
 
     if (options.rotationInterval !== undefined) {
@@ -328,21 +382,45 @@ export const make = (
       const waitUntil = (at: number) =>
         Effect.flatMap(
           Clock.currentTimeMillis,
-          (now) => at > now ? Effect.sleep(Duration.millis(at - now)) : Effect.void
+          (now) => at > now ? Effect.sleep(Duration.millis(Math.min(at - now, 60_000))) : Effect.void
         )
+      const activeSince = Effect.map(
+        Effect.option(keyStore.activeKey),
+        (active) => Option.isSome(active) ? active.value.activatedAt ?? active.value.createdAt : 0
+      )
+      // Each step re-decides under the key lock on the store's view: whichever replica gets there first rotates,
+      // the others find the work done. Sleeps are capped so a change elsewhere is seen within a minute.
       const step = Effect.gen(function*() {
         const next = yield* newestNext
+        const now = yield* Clock.currentTimeMillis
         if (Option.isSome(next)) {
-          yield* waitUntil(next.value.createdAt + lead)
-          yield* promoteNext().pipe(Effect.ignore)
+          if (now < next.value.createdAt + lead) return yield* waitUntil(next.value.createdAt + lead)
+          yield* decided(Effect.gen(function*() {
+            const still = yield* newestNext
+            if (Option.isSome(still) && (yield* Clock.currentTimeMillis) >= still.value.createdAt + lead) {
+              yield* keyStore.activate(still.value.kid)
+              yield* Effect.logInfo("Activated a signing key (scheduled)").pipe(
+                Effect.annotateLogs("kid", still.value.kid)
+              )
+            }
+          })).pipe(Effect.ignore)
           return
         }
-        const active = yield* Effect.option(keyStore.activeKey)
-        const since = Option.isSome(active) ? active.value.activatedAt ?? active.value.createdAt : 0
-        yield* waitUntil(since + interval - lead)
-        yield* rotate()
+        const due = (yield* activeSince) + interval - lead
+        if (now < due) return yield* waitUntil(due)
+        const key = yield* generateKey({ alg, state: "next" })
+        yield* decided(Effect.gen(function*() {
+          if (Option.isSome(yield* newestNext)) return
+          if ((yield* Clock.currentTimeMillis) < (yield* activeSince) + interval - lead) return
+          yield* keyStore.add(key)
+          yield* Effect.logInfo("Published a next signing key (scheduled)").pipe(Effect.annotateLogs("kid", key.kid))
+        })).pipe(Effect.ignore)
       })
-      yield* Effect.forkScoped(Effect.forever(step))
+      yield* Effect.forkScoped(Effect.forever(
+        step.pipe(Effect.catchAllDefect((defect) =>
+          Effect.zipRight(Effect.logWarning("Key rotation failed; retrying", defect), Effect.sleep("5 seconds"))
+        ))
+      ))
     }
 
     return { keys: service, keyStore }
@@ -354,7 +432,9 @@ export const make = (
  * @since 0.1.0
  * @category layers
  */
-export const layer = (options: PersistentKeysOptions = {}): Layer.Layer<PersistentKeys | KeyStore, never, Store> =>
+export const layer = (
+  options: PersistentKeysOptions = {}
+): Layer.Layer<PersistentKeys | KeyStore, never, Store | ChangeFeed> =>
   Layer.scopedContext(
     Effect.map(
       make(options),
@@ -374,21 +454,20 @@ const nonNegative = (name: string, fallback: number) =>
  * | variable | default |
  * |---|---|
  * | `CHATAUTH_SIGNING_ALG` | `RS256` (or `ES256`, `EdDSA`) |
- * | `CHATAUTH_TOKEN_TTL_SECONDS` | 120 |
+ * | `CHATAUTH_KEY_ENCRYPTION_SECRET` | unset: private keys stored in clear |
  * | `CHATAUTH_CLOCK_TOLERANCE_SECONDS` | 30 |
  * | `CHATAUTH_JWKS_CACHE_SECONDS` | 600 |
  * | `CHATAUTH_KEY_ROTATION_HOURS` | unset: no automatic rotation |
  * | `CHATAUTH_KEY_PUBLISH_LEAD_SECONDS` | `CHATAUTH_JWKS_CACHE_SECONDS` |
+ *
+ * The token lifetime is not read here: the server's configuration reads it once and passes it as `tokenTtl`.
  *
  * @since 0.1.0
  * @category config
  */
 export const optionsConfig: Config.Config<PersistentKeysOptions> = Config.all({
   alg: Config.literal("RS256", "ES256", "EdDSA")("CHATAUTH_SIGNING_ALG").pipe(Config.withDefault("RS256" as const)),
-  ttl: Config.integer("CHATAUTH_TOKEN_TTL_SECONDS").pipe(
-    Config.validate({ message: "must be a positive integer", validation: (n) => n > 0 }),
-    Config.withDefault(120)
-  ),
+  secret: Config.option(Config.redacted("CHATAUTH_KEY_ENCRYPTION_SECRET")),
   tolerance: nonNegative("CHATAUTH_CLOCK_TOLERANCE_SECONDS", 30),
   jwksCache: nonNegative("CHATAUTH_JWKS_CACHE_SECONDS", 600),
   rotationHours: Config.option(
@@ -403,7 +482,7 @@ export const optionsConfig: Config.Config<PersistentKeysOptions> = Config.all({
   )
 }).pipe(Config.map((c): PersistentKeysOptions => ({
   alg: c.alg,
-  tokenTtl: Duration.seconds(c.ttl),
+  keyEncryptionSecret: Option.getOrUndefined(c.secret),
   clockTolerance: Duration.seconds(c.tolerance),
   jwksCacheTime: Duration.seconds(c.jwksCache),
   rotationInterval: Option.match(c.rotationHours, {
@@ -414,18 +493,8 @@ export const optionsConfig: Config.Config<PersistentKeysOptions> = Config.all({
 })))
 
 /**
- * `layer` with `optionsConfig`.
- *
- * @since 0.1.0
- * @category layers
- */
-export const layerConfig: Layer.Layer<PersistentKeys | KeyStore, ConfigError.ConfigError, Store> = Layer.unwrapEffect(
-  Effect.map(optionsConfig, layer)
-)
-
-/**
- * Persistent signing keys and their rotation. `PersistentKeys.layer(options)` / `PersistentKeys.layerConfig` need a
- * `Store` and also provide core's `KeyStore`.
+ * Persistent signing keys and their rotation. `PersistentKeys.layer(options)` needs the `Store` and the
+ * `ChangeFeed`, and also provides core's `KeyStore`.
  *
  * @since 0.1.0
  * @category services
@@ -442,8 +511,4 @@ export class PersistentKeys extends Context.Tag("@chatauth/server/PersistentKeys
    * @since 0.1.0
    */
   static readonly layer = layer
-  /**
-   * @since 0.1.0
-   */
-  static readonly layerConfig = layerConfig
 }

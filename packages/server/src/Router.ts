@@ -22,6 +22,7 @@ import type { FileSystem } from "@effect/platform"
 import type { ConfigError } from "effect"
 import { Clock, Config, Context, Effect, Layer, Option } from "effect"
 import { smoothWeightedRoundRobin } from "./internal/smoothWeightedRoundRobin.js"
+import { Journal } from "./Journal.js"
 import type { ChannelServer, Pool, RoutingConfig, RoutingConfigError } from "./RoutingConfig.js"
 import { loadRoutingConfig } from "./RoutingConfig.js"
 import { Store } from "./Store.js"
@@ -49,8 +50,9 @@ export interface StoredAssignment {
 }
 
 /**
- * Persistence of users' last assignments. The SQLite `Store`'s `assignments` repository fills it
- * ({@link AssignmentStore.layerFromStore}); {@link AssignmentStore.layerMemory} keeps them in memory.
+ * Persistence of users' last assignments. The `Store` and its `Journal` fill it ({@link AssignmentStore.layerFromStore}:
+ * shared by every replica, written with the audit rows of the same requests); {@link AssignmentStore.layerMemory}
+ * keeps them in memory.
  * Failures are defects (the store is broken), never business errors.
  *
  * @since 0.1.0
@@ -74,14 +76,26 @@ export class AssignmentStore extends Context.Tag("@chatauth/server/AssignmentSto
   }
 
   /**
-   * The assignments repository of the server's `Store`.
+   * Assignments in the server's `Store`, recorded through the `Journal` (group commit) and read back from it until
+   * committed.
    *
    * @since 0.1.0
    * @category layers
    */
-  static readonly layerFromStore: Layer.Layer<AssignmentStore, never, Store> = Layer.effect(
+  static readonly layerFromStore: Layer.Layer<AssignmentStore, never, Store | Journal> = Layer.effect(
     AssignmentStore,
-    Effect.map(Store, (store) => AssignmentStore.of(store.assignments))
+    Effect.gen(function*() {
+      const store = yield* Store
+      const journal = yield* Journal
+      return AssignmentStore.of({
+        find: (authUserName) =>
+          Effect.suspend(() => {
+            const pending = journal.pendingAssignment(authUserName)
+            return Option.isSome(pending) ? Effect.succeed(pending) : store.assignments.find(authUserName)
+          }),
+        record: (assignment) => Effect.sync(() => journal.recordAssignment(assignment))
+      })
+    })
   )
 }
 

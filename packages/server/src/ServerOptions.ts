@@ -14,6 +14,8 @@
  */
 import { Config, ConfigError, Either, Option, Redacted } from "effect"
 import type { CallerAuthOptions } from "./CallerAuth.js"
+import type { DatabaseOptions } from "./Database.js"
+import type { JournalOptions } from "./Journal.js"
 import type { PersistentKeysOptions } from "./PersistentKeys.js"
 
 /**
@@ -25,8 +27,12 @@ export interface ServerOptions {
   readonly host?: string | undefined
   /** Port to listen on (default 8080; 0 picks a free one). */
   readonly port?: number | undefined
-  /** Where the SQLite database lives (default ./.chatauth). */
+  /** Where the SQLite database lives (default ./.chatauth); `database.dataDir` wins when both are given. */
   readonly dataDir?: string | undefined
+  /** The store: a PostgreSQL URL, or SQLite under the data directory (`Database`). */
+  readonly database?: DatabaseOptions | undefined
+  /** Group commit of audit rows and assignments. */
+  readonly journal?: JournalOptions | undefined
   /** The routing config file (default: one site mirroring Oracle's reference example). */
   readonly routingConfigPath?: string | undefined
   /** Overrides the routing config's resume window. */
@@ -44,7 +50,7 @@ export interface ServerOptions {
   readonly development?: boolean | undefined
   /** `iss` of issued tokens (default "Fusion Apps"). */
   readonly tokenIssuer?: string | undefined
-  /** Lifetime of issued tokens (default 120 s). */
+  /** Lifetime of issued tokens (default 120 s); also what key retention is computed from. */
   readonly tokenTtlSeconds?: number | undefined
   readonly callerAuth?: CallerAuthOptions | undefined
   readonly keys?: PersistentKeysOptions | undefined
@@ -135,7 +141,11 @@ export const ServerOptionsConfig: Config.Config<ServerOptions> = Config.all({
     )
   ),
   tokenIssuer: optional(Config.string("CHATAUTH_TOKEN_ISSUER")),
-  tokenTtlSeconds: optional(Config.integer("CHATAUTH_TOKEN_TTL_SECONDS")),
+  tokenTtlSeconds: optional(
+    Config.integer("CHATAUTH_TOKEN_TTL_SECONDS").pipe(
+      Config.validate({ message: "must be a positive integer", validation: (n) => n > 0 })
+    )
+  ),
   trustProxy: optional(Config.boolean("CHATAUTH_TRUST_PROXY")),
   shutdownTimeoutMs: optional(Config.integer("CHATAUTH_SHUTDOWN_TIMEOUT_MS"))
 })

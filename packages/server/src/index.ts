@@ -43,3 +43,27 @@ export * as SqliteStore from "./SqliteStore.js"
 
 /** @since 0.1.0 */
 export * as Store from "./Store.js"
+
+/** @since 0.1.0 */
+export * as CallerDirectory from "./CallerDirectory.js"
+
+/** @since 0.1.0 */
+export * as ChangeFeed from "./ChangeFeed.js"
+
+/** @since 0.1.0 */
+export * as Database from "./Database.js"
+
+/** @since 0.1.0 */
+export * as Journal from "./Journal.js"
+
+/** @since 0.1.0 */
+export * as Lockouts from "./Lockouts.js"
+
+/** @since 0.1.0 */
+export * as PgStore from "./PgStore.js"
+
+/** @since 0.1.0 */
+export * as ServerConfig from "./ServerConfig.js"
+
+/** @since 0.1.0 */
+export * as StoreHealth from "./StoreHealth.js"

@@ -1,0 +1,272 @@
+/**
+ * Brute-force protection for caller authentication, counted in the store so that every replica sees the same
+ * counts, and designed so that an attacker cannot lock a legitimate service account out (OWASP ASVS V2.2, in the
+ * manner of Keycloak's brute-force detector):
+ *
+ * - **By address** (default 20 failures in 5 min → 5 min): firm; every name from that address is refused.
+ * - **By caller name and address** (default 5 failures in 5 min → 5 min): firm; that name from that address.
+ * - **By caller name everywhere** (default 50 failures in 5 min → 60 s, doubling on each lock in a row up to 15
+ *   min): harder to reach, shorter and growing. It refuses only addresses that have failed recently; a caller
+ *   presenting the right password from an address without recent failures is let through, so someone else's
+ *   failures cannot lock a service account out.
+ *
+ * Failures are counted with one atomic statement per counter, and a lock is started by exactly one request (a
+ * conditional update), which writes a change to the feed and a `lockout` row to the audit trail. Checks before a
+ * password is hashed read the counters from the store; a check answered from the credential cache reads only the
+ * locks this replica knows of (its own, and those the change feed brought in), so the hot path touches no database.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Lockouts } from "@chatauth/server/Lockouts"
+ *
+ * const program = Effect.gen(function*() {
+ *   const lockouts = yield* Lockouts
+ *   const lockedMillis = yield* lockouts.check({ username: "svc", address: "203.0.113.7", cached: false })
+ *   if (lockedMillis === 0) yield* lockouts.failed({ username: "svc", address: "203.0.113.7" })
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ */
+import type { Scope } from "effect"
+import { Clock, Context, Duration, Effect, Layer } from "effect"
+import { AuditLog } from "./AuditLog.js"
+import { ChangeFeed } from "./ChangeFeed.js"
+import type { FailureCounter, LockoutScope } from "./Store.js"
+import { Store } from "./Store.js"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface LockoutRule {
+  /** Failures within `window` that start a lock. */
+  readonly threshold: number
+  readonly window: Duration.DurationInput
+  /** How long a lock lasts (the first one, for a growing rule). */
+  readonly duration: Duration.DurationInput
+  /** A growing rule doubles the lock each time it locks again within an hour of the last lock, up to this. */
+  readonly maxDuration?: Duration.DurationInput | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface LockoutOptions {
+  readonly address?: LockoutRule | undefined
+  readonly userAddress?: LockoutRule | undefined
+  readonly user?: LockoutRule | undefined
+  /** Told each time a lock starts (for metrics). */
+  readonly onLockout?: ((scope: LockoutScope) => void) | undefined
+}
+
+/**
+ * The defaults: 20 per address, 5 per name and address (both 5 min in 5 min), 50 per name (60 s growing to 15 min).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const DEFAULT_RULES: { readonly [S in LockoutScope]: LockoutRule } = {
+  address: { threshold: 20, window: Duration.minutes(5), duration: Duration.minutes(5) },
+  "user-address": { threshold: 5, window: Duration.minutes(5), duration: Duration.minutes(5) },
+  user: {
+    threshold: 50,
+    window: Duration.minutes(5),
+    duration: Duration.seconds(60),
+    maxDuration: Duration.minutes(15)
+  }
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Attempt {
+  /** Undefined when the presented name is not a valid caller name: only the address is counted then. */
+  readonly username: string | undefined
+  readonly address: string
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface LockoutsService {
+  /** Milliseconds this attempt stays refused (0: go ahead). `cached`: its password is known right. */
+  readonly check: (attempt: Attempt & { readonly cached: boolean }) => Effect.Effect<number>
+  /** Counts a failure; the milliseconds this attempt's address or name and address are now locked for (0 if not). */
+  readonly failed: (attempt: Attempt) => Effect.Effect<number>
+  /** A right password: the name and address counter starts again. */
+  readonly succeeded: (attempt: Attempt & { readonly username: string }) => Effect.Effect<void>
+  /** Lifts every lock and count of a caller name (on every replica, through the change feed). */
+  readonly unlock: (username: string) => Effect.Effect<number>
+}
+
+const GROWTH_MEMORY = Duration.toMillis(Duration.hours(1))
+
+/** A caller name cannot contain `:` (HTTP Basic), so `name:address` splits unambiguously. */
+const pairKey = (username: string, address: string) => `${username}:${address}`
+
+/**
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (
+  options: LockoutOptions = {}
+): Effect.Effect<LockoutsService, never, Store | AuditLog | ChangeFeed | Scope.Scope> =>
+  Effect.gen(function*() {
+    const store = yield* Store
+    const audit = yield* AuditLog
+    const feed = yield* ChangeFeed
+    const rules: { readonly [S in LockoutScope]: LockoutRule } = {
+      address: options.address ?? DEFAULT_RULES.address,
+      "user-address": options.userAddress ?? DEFAULT_RULES["user-address"],
+      user: options.user ?? DEFAULT_RULES.user
+    }
+    const windowMillis = (scope: LockoutScope) => Duration.toMillis(rules[scope].window)
+    // Locks known here, by `scope key`: the cached path reads only these.
+    const known = new Map<string, number>()
+    const remember = (counter: FailureCounter) => {
+      const id = `${counter.scope} ${counter.key}`
+      if (counter.lockedUntil > 0) known.set(id, counter.lockedUntil)
+      else known.delete(id)
+    }
+    const knownLock = (scope: LockoutScope, key: string, now: number) => {
+      const until = known.get(`${scope} ${key}`)
+      if (until === undefined) return 0
+      if (until <= now) {
+        known.delete(`${scope} ${key}`)
+        return 0
+      }
+      return until - now
+    }
+
+    yield* feed.subscribe("lockout", (change) => {
+      const space = change.subject.indexOf(" ")
+      const scope = change.subject.slice(0, space) as LockoutScope
+      const key = change.subject.slice(space + 1)
+      if (scope === "user") {
+        // An unlock (or a name-wide lock): forget what we know of the name, then read its counter again.
+        for (const id of known.keys()) if (id.startsWith(`user-address ${key}:`)) known.delete(id)
+      }
+      known.delete(change.subject)
+      return Effect.map(store.lockouts.read([{ scope, key }]), (counters) => counters.forEach(remember))
+    })
+
+    const keysOf = (attempt: Attempt) =>
+      attempt.username === undefined
+        ? [{ scope: "address" as const, key: attempt.address }]
+        : [
+          { scope: "address" as const, key: attempt.address },
+          { scope: "user-address" as const, key: pairKey(attempt.username, attempt.address) },
+          { scope: "user" as const, key: attempt.username }
+        ]
+
+    const recentlyFailed = (counter: FailureCounter | undefined, now: number) =>
+      counter !== undefined && counter.failures > 0 && counter.windowStart > now - windowMillis(counter.scope)
+
+    const check: LockoutsService["check"] = (attempt) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        const pair = attempt.username === undefined ? undefined : pairKey(attempt.username, attempt.address)
+        const local = Math.max(
+          knownLock("address", attempt.address, now),
+          pair === undefined ? 0 : knownLock("user-address", pair, now)
+        )
+        if (local > 0 || attempt.cached) return Effect.succeed(local)
+        return Effect.map(store.lockouts.read(keysOf(attempt)), (counters) => {
+          counters.forEach(remember)
+          const by = (scope: LockoutScope) => counters.find((c) => c.scope === scope)
+          const lockedFor = (counter: FailureCounter | undefined) =>
+            counter === undefined ? 0 : Math.max(0, counter.lockedUntil - now)
+          const firm = Math.max(lockedFor(by("address")), lockedFor(by("user-address")))
+          if (firm > 0) return firm
+          const nameWide = lockedFor(by("user"))
+          return nameWide > 0 && (recentlyFailed(by("address"), now) || recentlyFailed(by("user-address"), now))
+            ? nameWide
+            : 0
+        })
+      })
+
+    const lockDuration = (counter: FailureCounter, now: number) => {
+      const rule = rules[counter.scope]
+      const base = Duration.toMillis(rule.duration)
+      if (rule.maxDuration === undefined) return { millis: base, lockCount: counter.lockCount }
+      // The streak of locks in a row is forgotten an hour after the last one ended.
+      const streak = counter.lockedUntil > 0 && now - counter.lockedUntil < GROWTH_MEMORY ? counter.lockCount : 0
+      return {
+        millis: Math.min(Duration.toMillis(rule.maxDuration), base * 2 ** Math.min(streak, 20)),
+        lockCount: counter.lockCount
+      }
+    }
+
+    const startLock = (counter: FailureCounter, attempt: Attempt, now: number) => {
+      const { lockCount, millis } = lockDuration(counter, now)
+      return Effect.flatMap(
+        store.lockouts.lock({
+          scope: counter.scope,
+          key: counter.key,
+          now,
+          until: now + millis,
+          expectedLockCount: lockCount
+        }),
+        (started) => {
+          if (!started) return Effect.void
+          known.set(`${counter.scope} ${counter.key}`, now + millis)
+          options.onLockout?.(counter.scope)
+          return audit.lockout({
+            scope: counter.scope,
+            caller: counter.scope === "address" ? null : attempt.username ?? null,
+            clientAddress: counter.scope === "user" ? "*" : attempt.address,
+            seconds: Math.round(millis / 1000)
+          })
+        }
+      )
+    }
+
+    const failed: LockoutsService["failed"] = (attempt) =>
+      Effect.gen(function*() {
+        const now = yield* Clock.currentTimeMillis
+        const counters = yield* store.lockouts.recordFailure(
+          keysOf(attempt).map(({ key, scope }) => ({ scope, key, windowStartedBefore: now - windowMillis(scope) })),
+          now
+        )
+        let locked = 0
+        for (const counter of counters) {
+          const running = counter.lockedUntil > now
+          if (!running && counter.failures >= rules[counter.scope].threshold) {
+            yield* startLock(counter, attempt, now)
+          }
+          if (counter.scope === "user") continue
+          const until = known.get(`${counter.scope} ${counter.key}`) ?? counter.lockedUntil
+          if (until > now) locked = Math.max(locked, until - now)
+        }
+        return locked
+      })
+
+    return Lockouts.of({
+      check,
+      failed,
+      succeeded: ({ address, username }) => store.lockouts.reset("user-address", pairKey(username, address)),
+      unlock: (username) =>
+        Effect.tap(store.lockouts.unlockUser(username), () =>
+          Effect.sync(() => {
+            known.delete(`user ${username}`)
+            for (const id of known.keys()) if (id.startsWith(`user-address ${username}:`)) known.delete(id)
+          }))
+    })
+  })
+
+/**
+ * The lockout service. `Lockouts.layer(options)` needs the `Store`, the `AuditLog` and the `ChangeFeed`.
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export class Lockouts extends Context.Tag("@chatauth/server/Lockouts")<Lockouts, LockoutsService>() {
+  /** @since 0.1.0 */
+  static readonly layer = (
+    options: LockoutOptions = {}
+  ): Layer.Layer<Lockouts, never, Store | AuditLog | ChangeFeed> => Layer.scoped(Lockouts, make(options))
+}
