@@ -96,7 +96,10 @@ export interface Attempt {
 export interface LockoutsService {
   /** Milliseconds this attempt stays refused (0: go ahead). `cached`: its password is known right. */
   readonly check: (attempt: Attempt & { readonly cached: boolean }) => Effect.Effect<number>
-  /** Counts a failure; the milliseconds this attempt's address or name and address are now locked for (0 if not). */
+  /**
+   * Counts a failure: 0 when it is answered as a plain failure (the one that reaches a threshold included), else the
+   * milliseconds its address or name and address stay locked.
+   */
   readonly failed: (attempt: Attempt) => Effect.Effect<number>
   /** A right password: the name and address counter starts again. */
   readonly succeeded: (attempt: Attempt & { readonly username: string }) => Effect.Effect<void>
@@ -225,6 +228,8 @@ export const make = (
       )
     }
 
+    // The failure that reaches a threshold starts the lock and is answered as a plain failure (like the ones before
+    // it); every later one is refused as locked, including those of a burst still in flight when the lock started.
     const failed: LockoutsService["failed"] = (attempt) =>
       Effect.gen(function*() {
         const now = yield* Clock.currentTimeMillis
@@ -234,16 +239,26 @@ export const make = (
         )
         let locked = 0
         for (const counter of counters) {
+          const threshold = rules[counter.scope].threshold
           const running = counter.lockedUntil > now
-          if (!running && counter.failures >= rules[counter.scope].threshold) {
-            yield* startLock(counter, attempt, now)
-          }
+          if (!running && counter.failures === threshold) yield* startLock(counter, attempt, now)
           if (counter.scope === "user") continue
-          const until = known.get(`${counter.scope} ${counter.key}`) ?? counter.lockedUntil
-          if (until > now) locked = Math.max(locked, until - now)
+          if (running || counter.failures > threshold) {
+            const until = Math.max(known.get(`${counter.scope} ${counter.key}`) ?? 0, counter.lockedUntil)
+            locked = Math.max(locked, until > now ? until - now : Duration.toMillis(rules[counter.scope].duration))
+          }
         }
         return locked
       })
+
+    // Counters idle for an hour past their window and lock carry no information any more: any replica may delete them.
+    const idle = Math.max(...Object.values(rules).map((rule) => Duration.toMillis(rule.window))) + GROWTH_MEMORY
+    yield* Effect.forkScoped(Effect.forever(Effect.zipRight(
+      Effect.sleep(Duration.minutes(10)),
+      Effect.flatMap(Clock.currentTimeMillis, (now) => store.lockouts.prune(now - idle)).pipe(
+        Effect.catchAllDefect(() => Effect.void)
+      )
+    )))
 
     return Lockouts.of({
       check,

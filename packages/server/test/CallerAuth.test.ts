@@ -1,16 +1,12 @@
 import { describe, expect, it } from "@effect/vitest"
-import { ConfigProvider, Effect, Either, Layer, Option, Redacted, TestClock } from "effect"
+import { Effect, Layer, Option, Redacted, TestClock } from "effect"
+import { AuditLog } from "../src/AuditLog.js"
 import type { CallerAuthOptions } from "../src/CallerAuth.js"
-import {
-  AuthRefused,
-  bootstrapFromConfig,
-  CallerAuth,
-  CHAT_PRIVILEGE,
-  hasChatPrivilege,
-  hashPassword,
-  parseCredentials,
-  verifyPassword
-} from "../src/CallerAuth.js"
+import { AuthRefused, CallerAuth, hasChatPrivilege } from "../src/CallerAuth.js"
+import { CallerDirectory, CHAT_PRIVILEGE, hashPassword, verifyPassword } from "../src/CallerDirectory.js"
+import { ChangeFeed } from "../src/ChangeFeed.js"
+import { Journal } from "../src/Journal.js"
+import { Lockouts } from "../src/Lockouts.js"
 import { SqliteStore } from "../src/SqliteStore.js"
 import { Store } from "../src/Store.js"
 import { JAN_2025, tempDataDir } from "./storeTestUtils.js"
@@ -18,15 +14,44 @@ import { JAN_2025, tempDataDir } from "./storeTestUtils.js"
 // Cheap scrypt for tests: the behaviour under test does not depend on the cost.
 const FAST = { N: 1024, r: 8, p: 1 }
 
+// Counts password look-ups: a check answered from the cache never reaches the store.
+let lookups = 0
+const countingStore = (dataDir: string) =>
+  Layer.effect(
+    Store,
+    Effect.map(Store, (store) => ({
+      ...store,
+      callers: {
+        ...store.callers,
+        find: (username: string) => Effect.zipRight(Effect.sync(() => lookups++), store.callers.find(username))
+      }
+    }))
+  ).pipe(Layer.provide(SqliteStore.layer({ dataDir })), Layer.orDie)
+
+/** Authentication and management over one store, as the server composes them. */
+const authLayer = (dataDir: string, options: CallerAuthOptions) => {
+  const shared = Layer.mergeAll(ChangeFeed.layer({ pollInterval: "1 hour" }), Journal.layer({ linger: 0 })).pipe(
+    Layer.provideMerge(countingStore(dataDir))
+  )
+  return Layer.mergeAll(
+    CallerAuth.layer({ scrypt: FAST, ...options }),
+    CallerDirectory.layer({ scrypt: FAST })
+  ).pipe(
+    Layer.provideMerge(Lockouts.layer(options.lockouts)),
+    Layer.provideMerge(AuditLog.layer),
+    Layer.provideMerge(shared)
+  )
+}
+
 const withAuth = <A, E>(
-  effect: Effect.Effect<A, E, CallerAuth | Store>,
+  effect: Effect.Effect<A, E, CallerAuth | CallerDirectory | Store>,
   options: CallerAuthOptions = {}
 ) =>
   Effect.gen(function*() {
     yield* TestClock.setTime(JAN_2025)
     const dataDir = yield* tempDataDir
-    const store = SqliteStore.layer({ dataDir })
-    return yield* Effect.provide(effect, CallerAuth.layer({ scrypt: FAST, ...options }).pipe(Layer.provideMerge(store)))
+    lookups = 0
+    return yield* Effect.provide(effect, authLayer(dataDir, options))
   })
 
 const login = (username: string, password: string, clientAddress = "192.0.2.1") =>
@@ -38,7 +63,7 @@ const login = (username: string, password: string, clientAddress = "192.0.2.1") 
 const refusal = (username: string, password: string, clientAddress?: string) =>
   Effect.flip(login(username, password, clientAddress))
 
-const hashes = Effect.map(Effect.flatMap(CallerAuth, (auth) => auth.stats), (s) => s.hashes)
+const looked = Effect.sync(() => lookups)
 
 describe("password hashing", () => {
   it.effect("hashes with the default scrypt parameters and verifies in constant time", () =>
@@ -74,130 +99,125 @@ describe("password hashing", () => {
     }))
 })
 
+// The feed polls by itself in real time; under TestClock the tests read it when they need to.
+const pollFeed = Effect.flatMap(ChangeFeed, (feed) => feed.poll)
+
+const pairRule = (threshold: number) => ({ threshold, window: "1 minute", duration: "2 minutes" }) as const
+const far = { threshold: 1_000, window: "5 minutes", duration: "5 minutes" } as const
+
 describe("CallerAuth", () => {
   it.scoped("authenticates a caller with the chat privilege by default", () =>
     withAuth(Effect.gen(function*() {
-      const auth = yield* CallerAuth
-      const info = yield* auth.addCaller({ username: "svc", password: "pw-1" })
+      const directory = yield* CallerDirectory
+      const info = yield* directory.add({ username: "svc", password: "pw-1" })
       expect(info).toEqual({ username: "svc", privileges: [CHAT_PRIVILEGE], createdAt: JAN_2025, updatedAt: JAN_2025 })
       const caller = yield* login("svc", "pw-1")
       expect(caller).toEqual({ username: "svc", privileges: [CHAT_PRIVILEGE] })
       expect(hasChatPrivilege(caller)).toBe(true)
 
-      yield* auth.addCaller({ username: "reader", password: "pw-2", privileges: ["OTHER"] })
+      yield* directory.add({ username: "reader", password: "pw-2", privileges: ["OTHER"] })
       expect(hasChatPrivilege(yield* login("reader", "pw-2"))).toBe(false)
     })))
 
   it.scoped("gives the same refusal for an unknown user, a wrong password and an empty one", () =>
-    withAuth(
-      Effect.gen(function*() {
-        const auth = yield* CallerAuth
-        yield* auth.addCaller({ username: "svc", password: "pw" })
-        const before = yield* hashes
-        const unknown = yield* refusal("ghost", "pw")
-        // The unknown user still cost one scrypt run.
-        expect(yield* hashes).toBe(before + 1)
-        const wrong = yield* refusal("svc", "nope")
-        const empty = yield* refusal("svc", "")
-        const badName = yield* refusal("sv\u0000c", "pw")
-        for (const error of [unknown, wrong, empty, badName]) {
-          expect(error).toBeInstanceOf(AuthRefused)
-          expect({ ...error }).toEqual({ _tag: "AuthRefused", reason: "invalid" })
-        }
-      }),
-      { userLockout: { threshold: 100, window: "5 minutes" } }
-    ))
+    withAuth(Effect.gen(function*() {
+      yield* (yield* CallerDirectory).add({ username: "svc", password: "pw" })
+      const unknown = yield* refusal("ghost", "pw")
+      const wrong = yield* refusal("svc", "nope")
+      const empty = yield* refusal("svc", "")
+      const badName = yield* refusal("sv\u0000c", "pw")
+      for (const error of [unknown, wrong, empty, badName]) {
+        expect(error).toBeInstanceOf(AuthRefused)
+        expect({ ...error }).toEqual({ _tag: "AuthRefused", reason: "invalid" })
+      }
+    })))
 
-  it.scoped("answers from the cache without hashing again, until the TTL passes", () =>
+  it.scoped("answers from the cache without looking the caller up again, until the TTL passes", () =>
     withAuth(
       Effect.gen(function*() {
-        const auth = yield* CallerAuth
-        yield* auth.addCaller({ username: "svc", password: "pw" })
-        const start = yield* hashes
+        yield* (yield* CallerDirectory).add({ username: "svc", password: "pw" })
+        const start = yield* looked
         yield* login("svc", "pw")
-        expect(yield* hashes).toBe(start + 1)
+        expect(yield* looked).toBe(start + 1)
         yield* login("svc", "pw")
         yield* login("svc", "pw", "198.51.100.9")
-        expect(yield* hashes).toBe(start + 1)
-        expect((yield* auth.stats).cacheHits).toBe(2)
+        expect(yield* looked).toBe(start + 1)
         // A wrong password is not served from the cache entry of the right one.
         expect((yield* refusal("svc", "PW")).reason).toBe("invalid")
-        expect(yield* hashes).toBe(start + 2)
+        expect(yield* looked).toBe(start + 2)
 
         yield* TestClock.adjust("31 seconds")
         yield* login("svc", "pw")
-        expect(yield* hashes).toBe(start + 3)
+        expect(yield* looked).toBe(start + 3)
       }),
       { cacheTtl: "30 seconds" }
     ))
 
-  it.scoped("shares one scrypt run between concurrent checks of the same credentials", () =>
+  it.scoped("shares one check between concurrent requests with the same credentials", () =>
     withAuth(Effect.gen(function*() {
-      const auth = yield* CallerAuth
-      yield* auth.addCaller({ username: "svc", password: "pw" })
-      const start = yield* hashes
+      yield* (yield* CallerDirectory).add({ username: "svc", password: "pw" })
+      const start = yield* looked
       const callers = yield* Effect.all(Array.from({ length: 16 }, () => login("svc", "pw")), {
         concurrency: "unbounded"
       })
       expect(callers.every((c) => c.username === "svc")).toBe(true)
-      expect(yield* hashes).toBe(start + 1)
+      expect(yield* looked).toBe(start + 1)
     })))
 
-  it.scoped("a password change, a privilege change and a removal invalidate the cache", () =>
+  it.scoped("a password change, a privilege change and a removal reach the cache through the change feed", () =>
+    withAuth(Effect.gen(function*() {
+      const directory = yield* CallerDirectory
+      yield* directory.add({ username: "svc", password: "old" })
+      yield* login("svc", "old")
+      yield* directory.setPassword("svc", "new")
+      yield* pollFeed
+      expect((yield* refusal("svc", "old")).reason).toBe("invalid")
+      expect((yield* login("svc", "new")).username).toBe("svc")
+
+      yield* directory.setPrivileges("svc", [])
+      yield* pollFeed
+      expect((yield* login("svc", "new")).privileges).toEqual([])
+
+      yield* directory.remove("svc")
+      yield* pollFeed
+      expect((yield* refusal("svc", "new")).reason).toBe("invalid")
+    })))
+
+  it.scoped("locks a name from one address after the threshold, without checking the password, until it expires", () =>
     withAuth(
       Effect.gen(function*() {
-        const auth = yield* CallerAuth
-        yield* auth.addCaller({ username: "svc", password: "old" })
-        yield* login("svc", "old")
-        yield* auth.setPassword("svc", "new")
-        expect((yield* refusal("svc", "old")).reason).toBe("invalid")
-        expect((yield* login("svc", "new")).username).toBe("svc")
-
-        yield* auth.setPrivileges("svc", [])
-        expect((yield* login("svc", "new")).privileges).toEqual([])
-
-        yield* auth.removeCaller("svc")
-        expect((yield* refusal("svc", "new")).reason).toBe("invalid")
-      }),
-      { userLockout: { threshold: 100, window: "5 minutes" } }
-    ))
-
-  it.scoped("locks a user name after the threshold, without checking the password, until the lock expires", () =>
-    withAuth(
-      Effect.gen(function*() {
-        const auth = yield* CallerAuth
-        yield* auth.addCaller({ username: "svc", password: "pw" })
+        const directory = yield* CallerDirectory
+        yield* directory.add({ username: "svc", password: "pw" })
         for (let i = 0; i < 3; i++) expect((yield* refusal("svc", `guess-${i}`)).reason).toBe("invalid")
 
-        const hashesBefore = yield* hashes
-        const locked = yield* refusal("svc", "pw", "203.0.113.50")
+        const before = yield* looked
+        const locked = yield* refusal("svc", "pw")
         expect({ ...locked }).toEqual({ _tag: "AuthRefused", reason: "locked", retryAfterSeconds: 120 })
-        expect(yield* hashes).toBe(hashesBefore)
+        expect(yield* looked).toBe(before)
 
         yield* TestClock.adjust("30 seconds")
         expect((yield* refusal("svc", "pw")).retryAfterSeconds).toBe(90)
-        // Another user is not affected.
-        yield* auth.addCaller({ username: "other", password: "pw" })
-        expect((yield* login("other", "pw", "203.0.113.51")).username).toBe("other")
+        // Someone else's failures do not lock the right password out from another address.
+        expect((yield* login("svc", "pw", "203.0.113.50")).username).toBe("svc")
+        // Nor another name from the locked address.
+        yield* directory.add({ username: "other", password: "pw" })
+        expect((yield* login("other", "pw")).username).toBe("other")
 
         yield* TestClock.adjust("90 seconds")
         expect((yield* login("svc", "pw")).username).toBe("svc")
-        const stats = yield* auth.stats
-        expect(stats.lockouts).toBe(1)
-        expect(stats.lockedRefusals).toBe(2)
+        // The lock start is in the audit trail.
+        const lockouts = yield* Effect.flatMap(Store, (store) => store.audit.list({ limit: 10, outcome: "lockout" }))
+        expect(lockouts.map((e) => [e.caller, e.clientAddress, e.reason])).toEqual([
+          ["svc", "192.0.2.1", "user-address locked for 120 s"]
+        ])
       }),
-      {
-        userLockout: { threshold: 3, window: "1 minute" },
-        addressLockout: { threshold: 100, window: "1 minute" },
-        lockoutDuration: "2 minutes"
-      }
+      { lockouts: { userAddress: pairRule(3), address: far, user: far } }
     ))
 
   it.scoped("counts failures in a window: old failures do not add up, a success resets the count", () =>
     withAuth(
       Effect.gen(function*() {
-        const auth = yield* CallerAuth
-        yield* auth.addCaller({ username: "svc", password: "pw" })
+        yield* (yield* CallerDirectory).add({ username: "svc", password: "pw" })
         yield* refusal("svc", "x")
         yield* refusal("svc", "x")
         yield* TestClock.adjust("61 seconds")
@@ -210,18 +230,13 @@ describe("CallerAuth", () => {
         for (let i = 0; i < 3; i++) expect((yield* refusal("svc", "x")).reason).toBe("invalid")
         expect((yield* refusal("svc", "pw")).reason).toBe("locked")
       }),
-      {
-        userLockout: { threshold: 3, window: "1 minute" },
-        addressLockout: { threshold: 100, window: "1 minute" },
-        cacheTtl: 0
-      }
+      { cacheTtl: 0, lockouts: { userAddress: pairRule(3), address: far, user: far } }
     ))
 
-  it.scoped("locks a client address that fails across many user names", () =>
+  it.scoped("locks a client address that fails across many names, for every name", () =>
     withAuth(
       Effect.gen(function*() {
-        const auth = yield* CallerAuth
-        yield* auth.addCaller({ username: "svc", password: "pw" })
+        yield* (yield* CallerDirectory).add({ username: "svc", password: "pw" })
         for (let i = 0; i < 4; i++) yield* refusal(`user-${i}`, "x", "198.51.100.7")
         const locked = yield* refusal("svc", "pw", "198.51.100.7")
         expect(locked.reason).toBe("locked")
@@ -230,26 +245,82 @@ describe("CallerAuth", () => {
         yield* TestClock.adjust("5 minutes")
         expect((yield* login("svc", "pw", "198.51.100.7")).username).toBe("svc")
       }),
-      { userLockout: { threshold: 100, window: "5 minutes" }, addressLockout: { threshold: 4, window: "5 minutes" } }
+      {
+        lockouts: {
+          address: { threshold: 4, window: "5 minutes", duration: "5 minutes" },
+          userAddress: far,
+          user: far
+        }
+      }
+    ))
+
+  it.scoped("a parallel burst cannot slip past the threshold", () =>
+    withAuth(
+      Effect.gen(function*() {
+        const refusals = yield* Effect.all(
+          Array.from({ length: 60 }, (_, i) => refusal(`name-${i}`, "x", "198.51.100.20")),
+          { concurrency: "unbounded" }
+        )
+        expect(refusals.filter((r) => r.reason === "invalid")).toHaveLength(20)
+        expect(refusals.filter((r) => r.reason === "locked")).toHaveLength(40)
+      }),
+      {
+        lockouts: {
+          address: { threshold: 20, window: "5 minutes", duration: "5 minutes" },
+          userAddress: far,
+          user: far
+        }
+      }
+    ))
+
+  it.scoped("the name-wide lock refuses failing addresses only, grows, and is lifted by unlock", () =>
+    withAuth(
+      Effect.gen(function*() {
+        const directory = yield* CallerDirectory
+        yield* directory.add({ username: "svc", password: "pw" })
+        // Six addresses, one wrong guess each: the name-wide threshold (6) is reached, no pair or address one.
+        for (let i = 0; i < 6; i++) yield* refusal("svc", "x", `203.0.113.${i}`)
+        // An address that failed is refused even with the right password; a clean one is let through.
+        expect({ ...(yield* refusal("svc", "pw", "203.0.113.0")) }).toMatchObject({
+          reason: "locked",
+          retryAfterSeconds: 60
+        })
+        expect((yield* login("svc", "pw", "192.0.2.200")).username).toBe("svc")
+        // The next lock in a row lasts twice as long.
+        yield* TestClock.adjust("61 seconds")
+        for (let i = 0; i < 6; i++) yield* refusal("svc", "y", `198.51.100.${i}`)
+        expect((yield* refusal("svc", "pw", "198.51.100.1")).retryAfterSeconds).toBe(120)
+        expect(yield* directory.unlock("svc")).toBeGreaterThan(0)
+        yield* pollFeed
+        expect((yield* login("svc", "pw", "198.51.100.1")).username).toBe("svc")
+      }),
+      {
+        cacheTtl: 0,
+        lockouts: {
+          user: { threshold: 6, window: "5 minutes", duration: "60 seconds", maxDuration: "15 minutes" },
+          userAddress: far,
+          address: far
+        }
+      }
     ))
 
   it.scoped("manages callers: rules, duplicates, missing ones, listing without hashes", () =>
     withAuth(Effect.gen(function*() {
-      const auth = yield* CallerAuth
+      const directory = yield* CallerDirectory
       for (const username of ["", "a:b", "tab\tname", "x".repeat(321)]) {
-        const error = yield* Effect.flip(auth.addCaller({ username, password: "pw" }))
+        const error = yield* Effect.flip(directory.add({ username, password: "pw" }))
         expect(error._tag).toBe("InvalidCaller")
       }
-      expect((yield* Effect.flip(auth.addCaller({ username: "svc", password: "" })))._tag).toBe("InvalidCaller")
-      yield* auth.addCaller({ username: "svc", password: "pw" })
-      expect(yield* Effect.flip(auth.addCaller({ username: "svc", password: "pw2" }))).toMatchObject({
+      expect((yield* Effect.flip(directory.add({ username: "svc", password: "" })))._tag).toBe("InvalidCaller")
+      yield* directory.add({ username: "svc", password: "pw" })
+      expect(yield* Effect.flip(directory.add({ username: "svc", password: "pw2" }))).toMatchObject({
         _tag: "CallerExists",
         username: "svc"
       })
-      expect((yield* Effect.flip(auth.setPassword("ghost", "pw")))._tag).toBe("CallerNotFound")
-      expect((yield* Effect.flip(auth.removeCaller("ghost")))._tag).toBe("CallerNotFound")
-      expect((yield* Effect.flip(auth.setPrivileges("ghost", [])))._tag).toBe("CallerNotFound")
-      const listed = yield* auth.listCallers()
+      expect((yield* Effect.flip(directory.setPassword("ghost", "pw")))._tag).toBe("CallerNotFound")
+      expect((yield* Effect.flip(directory.remove("ghost")))._tag).toBe("CallerNotFound")
+      expect((yield* Effect.flip(directory.setPrivileges("ghost", [])))._tag).toBe("CallerNotFound")
+      const listed = yield* directory.list()
       expect(listed).toEqual([{
         username: "svc",
         privileges: [CHAT_PRIVILEGE],
@@ -261,30 +332,12 @@ describe("CallerAuth", () => {
       expect(stored.passwordHash).toMatch(/^scrypt\$1024\$8\$1\$/)
     })))
 
-  it.scoped("ensureCaller creates once and leaves an existing caller alone", () =>
+  it.scoped("ensure creates once and leaves an existing caller alone", () =>
     withAuth(Effect.gen(function*() {
-      const auth = yield* CallerAuth
-      expect(yield* auth.ensureCaller("boot", "first")).toBe(true)
-      expect(yield* auth.ensureCaller("boot", "second")).toBe(false)
+      const directory = yield* CallerDirectory
+      expect(yield* directory.ensure("boot", "first")).toBe(true)
+      expect(yield* directory.ensure("boot", "second")).toBe(false)
       expect((yield* login("boot", "first")).privileges).toEqual([CHAT_PRIVILEGE])
       expect((yield* refusal("boot", "second")).reason).toBe("invalid")
-    })))
-
-  it.scoped("bootstrapFromConfig applies CHATAUTH_BOOTSTRAP_CALLER (the password may contain ':')", () =>
-    withAuth(Effect.gen(function*() {
-      const run = (value: string | undefined) =>
-        bootstrapFromConfig.pipe(
-          Effect.withConfigProvider(
-            ConfigProvider.fromMap(new Map(value === undefined ? [] : [["CHATAUTH_BOOTSTRAP_CALLER", value]]))
-          ),
-          Effect.either
-        )
-      expect(yield* run(undefined)).toEqual(Either.right(Option.none()))
-      expect(yield* run("ops:pa:ss")).toEqual(Either.right(Option.some({ username: "ops", created: true })))
-      expect(yield* run("ops:other")).toEqual(Either.right(Option.some({ username: "ops", created: false })))
-      expect((yield* login("ops", "pa:ss")).username).toBe("ops")
-      const bad = yield* run("no-colon")
-      expect(Either.isLeft(bad) && bad.left._tag).toBe("InvalidCaller")
-      expect(parseCredentials(Redacted.make(":pw"))).toEqual(Option.none())
     })))
 })

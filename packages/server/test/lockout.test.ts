@@ -6,17 +6,16 @@ const body = { authUserName: "jane" }
 const v4 = { "rest-framework-version": "4" }
 
 // Every request comes from 127.0.0.1, so the address threshold is set out of the way: this file is about user names.
+const far = { threshold: 1_000, window: "5 minutes", duration: "5 minutes" } as const
 const callerAuth = {
-  userLockout: { threshold: 3, window: "5 minutes" },
-  addressLockout: { threshold: 1_000, window: "5 minutes" },
-  lockoutDuration: "5 minutes"
+  lockouts: { userAddress: { threshold: 3, window: "5 minutes", duration: "5 minutes" }, address: far, user: far }
 } as const
 
 const attempt = (url: string, user: string, password: string) =>
   post(url, body, { headers: { authorization: basicAuth(user, password), ...v4 } })
 
 describe("lockout", () => {
-  it.scopedLive("locks a user name after the threshold: 429 with Retry-After, even with the right password", () =>
+  it.scopedLive("locks a name from an address after the threshold: 429 with Retry-After, even with the right password", () =>
     Effect.gen(function*() {
       const { url } = yield* startServer({ callerAuth })
       const statuses: Array<number> = []
@@ -41,8 +40,9 @@ describe("lockout", () => {
 
       // The lockout is counted, by scope, and the refusals by reason.
       const metrics = yield* request(`${url}/metrics`)
-      expect(metrics.body).toMatch(/^chatauth_lockouts_total\{scope="user"\} 1$/m)
+      expect(metrics.body).toMatch(/^chatauth_lockouts_total\{scope="user-address"\} 1$/m)
       expect(metrics.body).toMatch(/^chatauth_lockouts_total\{scope="address"\} 0$/m)
+      expect(metrics.body).toMatch(/^chatauth_lockouts_total\{scope="user"\} 0$/m)
       expect(metrics.body).toMatch(/^chatauth_auth_failures_total\{reason="locked"\} 2$/m)
     }))
 
@@ -61,7 +61,9 @@ describe("lockout", () => {
   it.scopedLive("locks a client address after its own threshold", () =>
     Effect.gen(function*() {
       const { url } = yield* startServer({
-        callerAuth: { ...callerAuth, addressLockout: { threshold: 4, window: "5 minutes" } }
+        callerAuth: {
+          lockouts: { ...callerAuth.lockouts, address: { threshold: 4, window: "5 minutes", duration: "5 minutes" } }
+        }
       })
       // Four different unknown names: no single name reaches its threshold, the address does.
       for (let i = 0; i < 4; i++) expect((yield* attempt(url, `stranger-${i}`, "x")).status).toBe(401)

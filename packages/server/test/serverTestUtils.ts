@@ -6,7 +6,7 @@ import * as Http from "node:http"
 import * as Net from "node:net"
 import * as NodePath from "node:path"
 import { fileURLToPath } from "node:url"
-import { CallerAuth } from "../src/CallerAuth.js"
+import { CallerDirectory } from "../src/CallerDirectory.js"
 import * as ChatAuthServer from "../src/ChatAuthServer.js"
 import type { ServerOptions } from "../src/ServerOptions.js"
 import { SqliteStore } from "../src/SqliteStore.js"
@@ -63,10 +63,15 @@ export const addCallers = (
 ) =>
   Effect.scoped(
     Effect.gen(function*() {
-      const auth = yield* CallerAuth
-      for (const caller of callers) yield* auth.addCaller(caller).pipe(Effect.orDie)
+      const directory = yield* CallerDirectory
+      for (const caller of callers) yield* directory.add(caller).pipe(Effect.orDie)
     }).pipe(
-      Effect.provide(CallerAuth.layer({ scrypt: FAST_SCRYPT }).pipe(Layer.provideMerge(SqliteStore.layer({ dataDir }))))
+      Effect.provide(
+        CallerDirectory.layer({ scrypt: FAST_SCRYPT }).pipe(
+          Layer.provide(SqliteStore.layer({ dataDir })),
+          Layer.orDie
+        )
+      )
     )
   )
 
