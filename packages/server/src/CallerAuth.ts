@@ -215,7 +215,10 @@ export const make = (
         if (cached !== undefined) {
           return Effect.flatMap(
             lockouts.check({ username, address: clientAddress, cached: true }),
-            (millis) => millis > 0 ? Effect.fail(locked(millis)) : Effect.succeed(cached)
+            (millis) =>
+              millis > 0
+                ? Effect.fail(locked(millis))
+                : Effect.as(lockouts.succeeded({ username, address: clientAddress, cached: true }), cached)
           )
         }
         return Effect.flatMap(
@@ -223,7 +226,10 @@ export const make = (
           (result): Effect.Effect<Caller, AuthRefused> => {
             switch (result._tag) {
               case "Valid":
-                return Effect.as(lockouts.succeeded({ username, address: clientAddress }), result.caller)
+                return Effect.as(
+                  lockouts.succeeded({ username, address: clientAddress, cached: false }),
+                  result.caller
+                )
               case "Locked":
                 return Effect.fail(locked(result.millis))
               case "Invalid":

@@ -101,8 +101,11 @@ export interface LockoutsService {
    * milliseconds its address or name and address stay locked.
    */
   readonly failed: (attempt: Attempt) => Effect.Effect<number>
-  /** A right password: the name and address counter starts again. */
-  readonly succeeded: (attempt: Attempt & { readonly username: string }) => Effect.Effect<void>
+  /**
+   * A right password: the name and address counter starts again. A check answered from the cache costs a store write
+   * only when this replica has seen that pair fail.
+   */
+  readonly succeeded: (attempt: Attempt & { readonly username: string; readonly cached: boolean }) => Effect.Effect<void>
   /** Lifts every lock and count of a caller name (on every replica, through the change feed). */
   readonly unlock: (username: string) => Effect.Effect<number>
 }
@@ -131,6 +134,8 @@ export const make = (
     const windowMillis = (scope: LockoutScope) => Duration.toMillis(rules[scope].window)
     // Locks known here, by `scope key`: the cached path reads only these.
     const known = new Map<string, number>()
+    // Name-and-address pairs that failed here since their last success (bounded: forgetting one costs a reset).
+    const failedHere = new Set<string>()
     const remember = (counter: FailureCounter) => {
       const id = `${counter.scope} ${counter.key}`
       if (counter.lockedUntil > 0) known.set(id, counter.lockedUntil)
@@ -233,6 +238,10 @@ export const make = (
     const failed: LockoutsService["failed"] = (attempt) =>
       Effect.gen(function*() {
         const now = yield* Clock.currentTimeMillis
+        if (attempt.username !== undefined) {
+          if (failedHere.size >= 100_000) failedHere.clear()
+          failedHere.add(pairKey(attempt.username, attempt.address))
+        }
         const counters = yield* store.lockouts.recordFailure(
           keysOf(attempt).map(({ key, scope }) => ({ scope, key, windowStartedBefore: now - windowMillis(scope) })),
           now
@@ -263,7 +272,11 @@ export const make = (
     return Lockouts.of({
       check,
       failed,
-      succeeded: ({ address, username }) => store.lockouts.reset("user-address", pairKey(username, address)),
+      succeeded: ({ address, cached, username }) => {
+        const pair = pairKey(username, address)
+        if (!failedHere.delete(pair) && cached) return Effect.void
+        return store.lockouts.reset("user-address", pair)
+      },
       unlock: (username) =>
         Effect.tap(store.lockouts.unlockUser(username), () =>
           Effect.sync(() => {

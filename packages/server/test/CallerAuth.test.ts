@@ -44,7 +44,7 @@ const authLayer = (dataDir: string, options: CallerAuthOptions) => {
 }
 
 const withAuth = <A, E>(
-  effect: Effect.Effect<A, E, CallerAuth | CallerDirectory | Store>,
+  effect: Effect.Effect<A, E, CallerAuth | CallerDirectory | ChangeFeed | Store>,
   options: CallerAuthOptions = {}
 ) =>
   Effect.gen(function*() {

@@ -234,7 +234,7 @@ describe("Metrics", () => {
       const { samples } = parseExposition(yield* render)
       expect(samples.filter((s) => s.name === "chatauth_requests_total")).toEqual([])
       expect(samples.filter((s) => s.name === "chatauth_auth_failures_total").map((s) => s.value)).toEqual([0, 0, 0])
-      expect(samples.filter((s) => s.name === "chatauth_lockouts_total").map((s) => s.value)).toEqual([0, 0])
+      expect(samples.filter((s) => s.name === "chatauth_lockouts_total").map((s) => s.value)).toEqual([0, 0, 0])
       expect(value(samples, "chatauth_signing_latency_seconds_bucket", { le: "+Inf" })).toBe(0)
       expect(value(samples, "chatauth_signing_latency_seconds_count")).toBe(0)
     }).pipe(Effect.provide(Metrics.layer)))

@@ -3,7 +3,7 @@ import { FetchHttpClient, HttpApiClient, HttpClient, HttpClientRequest } from "@
 import { describe, expect, layer } from "@effect/vitest"
 import { Context, Effect, Layer } from "effect"
 import * as Http from "node:http"
-import { CHAT_PRIVILEGE } from "../src/CallerAuth.js"
+import { CHAT_PRIVILEGE } from "../src/CallerDirectory.js"
 import {
   addCallers,
   AUTH,
@@ -42,8 +42,11 @@ const TestServerLive = Layer.scoped(
     return yield* startServer({
       dataDir,
       callerAuth: {
-        userLockout: { threshold: 3, window: "5 minutes" },
-        addressLockout: { threshold: 1000, window: "5 minutes" }
+        lockouts: {
+          userAddress: { threshold: 3, window: "5 minutes", duration: "5 minutes" },
+          address: { threshold: 1000, window: "5 minutes", duration: "5 minutes" },
+          user: { threshold: 1000, window: "5 minutes", duration: "1 minute" }
+        }
       }
     })
   })

@@ -11,8 +11,11 @@ const TestServerLive = Layer.scoped(
   TestServer,
   startServer({
     callerAuth: {
-      userLockout: { threshold: 1_000, window: "1 minute" },
-      addressLockout: { threshold: 1_000, window: "1 minute" }
+      lockouts: {
+        userAddress: { threshold: 1_000, window: "1 minute", duration: "1 minute" },
+        address: { threshold: 1_000, window: "1 minute", duration: "1 minute" },
+        user: { threshold: 1_000, window: "1 minute", duration: "1 minute" }
+      }
     }
   })
 )

@@ -35,7 +35,7 @@ describe("restart on the same data directory", () => {
       expect(new Set(before.places.values()).size).toBeGreaterThan(2)
 
       yield* Effect.scoped(Effect.gen(function*() {
-        // Only the bootstrap caller's name is given again: with a different password, `ensureCaller` leaves the
+        // Only the bootstrap caller's name is given again: with a different password, `ensure` leaves the
         // stored caller alone, so authenticating with the old password proves the caller was persisted.
         const server = yield* startServer({ dataDir, routingConfigPath })
         const jwks = JSON.parse(
