@@ -4,8 +4,9 @@
  */
 import { KeyStore, MediaList, TokenIssuer } from "@chatauth/core"
 import { TokenVerifier } from "@chatauth/core"
-import { CallerAuth } from "@chatauth/server/CallerAuth"
+import { verifyPassword } from "@chatauth/server/CallerDirectory"
 import { SqliteStore } from "@chatauth/server/SqliteStore"
+import { Store } from "@chatauth/server/Store"
 import { describe, expect, it } from "@effect/vitest"
 import { Arbitrary, Effect, FastCheck, Layer, Logger, LogLevel, Redacted, Schema, TestClock } from "effect"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
@@ -259,12 +260,13 @@ describe("token", () => {
 
 const quietly = Logger.withMinimumLogLevel(LogLevel.Warning)
 
-// The server's own service, to prove what the CLI wrote is what the server reads.
+// The server's own store and password check, to prove what the CLI wrote is what the server reads.
 const authenticateWith = (dataDir: string, username: string, password: string) =>
-  Effect.flatMap(
-    CallerAuth,
-    (auth) => Effect.either(auth.authenticate({ username, password: Redacted.make(password), clientAddress: "test" }))
-  ).pipe(Effect.provide(CallerAuth.layer().pipe(Layer.provide(SqliteStore.layer({ dataDir })))), quietly)
+  Effect.gen(function*() {
+    const found = yield* (yield* Store).callers.find(username)
+    const ok = found._tag === "Some" && (yield* verifyPassword(Redacted.make(password), found.value.passwordHash))
+    return ok ? { _tag: "Right" as const } : { _tag: "Left" as const }
+  }).pipe(Effect.provide(SqliteStore.layer({ dataDir }).pipe(Layer.orDie)), quietly)
 
 describe("callers", () => {
   it.scoped("add (password from stdin), list, passwd, remove on a data directory", () =>

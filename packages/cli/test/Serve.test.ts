@@ -10,6 +10,7 @@ const noFlags = {
   host: Option.none<string>(),
   port: Option.none<number>(),
   dataDir: Option.none<string>(),
+  databaseUrl: Option.none<Redacted.Redacted<string>>(),
   config: Option.none<string>(),
   production: false
 }
@@ -32,7 +33,8 @@ describe("serve options", () => {
         CHATAUTH_DATA_DIR: "/var/lib/chatauth",
         CHATAUTH_CONFIG: "/etc/chatauth/routing.json",
         CHATAUTH_TOKEN_TTL_SECONDS: "60",
-        CHATAUTH_SIGNING_ALG: "ES256"
+        CHATAUTH_SIGNING_ALG: "ES256",
+        CHATAUTH_DATABASE_URL: "postgres://chatauth:secret@db.internal:5432/chatauth"
       }
       const fromEnv = yield* resolveServerOptions(noFlags).pipe(withEnv(env))
       expect(fromEnv).toMatchObject({
@@ -43,13 +45,19 @@ describe("serve options", () => {
         tokenTtlSeconds: 60,
         keys: { alg: "ES256" }
       })
+      expect(Redacted.value(fromEnv.database!.databaseUrl!)).toBe(
+        "postgres://chatauth:secret@db.internal:5432/chatauth"
+      )
       const flagged = yield* resolveServerOptions({
         ...noFlags,
         port: Option.some(0),
         dataDir: Option.some("./d"),
+        databaseUrl: Option.some(Redacted.make("postgres://other@127.0.0.1/x")),
         config: Option.some("r.json")
       }).pipe(withEnv(env))
       expect(flagged).toMatchObject({ host: "0.0.0.0", port: 0, dataDir: "./d", routingConfigPath: "r.json" })
+      expect(flagged.database?.dataDir).toBe("./d")
+      expect(Redacted.value(flagged.database!.databaseUrl!)).toBe("postgres://other@127.0.0.1/x")
     }))
 
   it.effect("a bootstrap caller, --production or CHATAUTH_ENV=production turn development mode off", () =>
@@ -80,5 +88,10 @@ describe("serve options", () => {
         resolveServerOptions({ ...noFlags, port: Option.some(70000) }).pipe(withEnv({}))
       )
       expect(badPort.exitCode).toBe(2)
+      const badUrl = yield* Effect.flip(
+        resolveServerOptions(noFlags).pipe(withEnv({ CHATAUTH_DATABASE_URL: "mysql://db/x" }))
+      )
+      expect(badUrl.exitCode).toBe(2)
+      expect(badUrl.message).toContain("CHATAUTH_DATABASE_URL")
     }))
 })

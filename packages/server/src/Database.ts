@@ -86,7 +86,9 @@ export const optionsConfig: Config.Config<DatabaseOptions> = Config.all({
       Config.mapOrFail((url) =>
         Redacted.value(url).trim() === "" || PgStore.isPostgresUrl(Redacted.value(url))
           ? Either.right(url)
-          : Either.left(ConfigError.InvalidData([], "must be a postgres:// or postgresql:// URL"))
+          : Either.left(
+            ConfigError.InvalidData(["CHATAUTH_DATABASE_URL"], "must be a postgres:// or postgresql:// URL")
+          )
       )
     )
   ),

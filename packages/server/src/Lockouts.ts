@@ -105,7 +105,9 @@ export interface LockoutsService {
    * A right password: the name and address counter starts again. A check answered from the cache costs a store write
    * only when this replica has seen that pair fail.
    */
-  readonly succeeded: (attempt: Attempt & { readonly username: string; readonly cached: boolean }) => Effect.Effect<void>
+  readonly succeeded: (
+    attempt: Attempt & { readonly username: string; readonly cached: boolean }
+  ) => Effect.Effect<void>
   /** Lifts every lock and count of a caller name (on every replica, through the change feed). */
   readonly unlock: (username: string) => Effect.Effect<number>
 }
