@@ -49,9 +49,9 @@ const toWireRequest = (request: HttpServerRequest.HttpServerRequest): WireReques
     headers: request.headers,
     clientAddress: Option.getOrElse(request.remoteAddress, () => "unknown"),
     readBody: (maxBytes) =>
-      request.text.pipe(
-        Effect.map((text) => Buffer.byteLength(text) > maxBytes ? Option.none() : Option.some(text)),
-        Effect.orElseSucceed(() => Option.some(""))
+      request.arrayBuffer.pipe(
+        Effect.map((bytes) => bytes.byteLength > maxBytes ? Option.none() : Option.some(new Uint8Array(bytes))),
+        Effect.orElseSucceed(() => Option.some(new Uint8Array(0)))
       )
   }
 }

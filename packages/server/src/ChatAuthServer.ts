@@ -22,7 +22,7 @@ import * as NodeHttpPlatform from "@effect/platform-node/NodeHttpPlatform"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as Etag from "@effect/platform/Etag"
 import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
-import { Context, Deferred, Duration, Effect, Layer, Redacted, Ref, Schema, type Scope } from "effect"
+import { Cause, Context, Deferred, Duration, Effect, Layer, Redacted, Ref, Schema, type Scope } from "effect"
 import { randomBytes } from "node:crypto"
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
@@ -31,6 +31,7 @@ import { AuditLog } from "./AuditLog.js"
 import * as CallerAuthModule from "./CallerAuth.js"
 import { CallerAuth } from "./CallerAuth.js"
 import * as ChatAuthenticateHandler from "./ChatAuthenticateHandler.js"
+import { describeStartFailure, listenFailureReason } from "./internal/startFailure.js"
 import { Metrics } from "./Metrics.js"
 import { makeListener } from "./NodeFrontend.js"
 import { PersistentKeys } from "./PersistentKeys.js"
@@ -124,7 +125,11 @@ const ensureCallers = (options: ServerOptions, print: (line: string) => void) =>
 const listen = (server: Http.Server, host: string, port: number) =>
   Effect.async<AddressInfo, ServerStartError>((resume) => {
     const onError = (error: Error) =>
-      resume(Effect.fail(new ServerStartError({ message: `cannot listen on ${host}:${port}: ${error.message}` })))
+      resume(
+        Effect.fail(
+          new ServerStartError({ message: `cannot listen on ${host}:${port} (${listenFailureReason(error)})` })
+        )
+      )
     server.once("error", onError)
     server.listen({ host, port }, () => {
       server.off("error", onError)
@@ -160,11 +165,7 @@ export const start = (
     const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`))
     const host = options.host ?? DEFAULT_HOST
     const port = options.port ?? DEFAULT_PORT
-    const context = yield* Layer.build(servicesLayer(options)).pipe(
-      Effect.catchAll((error) =>
-        Effect.fail(new ServerStartError({ message: String((error as { message?: unknown }).message ?? error) }))
-      )
-    )
+    const context = yield* Layer.build(servicesLayer(options))
     const developmentCaller = yield* ensureCallers(options, print).pipe(Effect.provide(context))
 
     const server = Http.createServer({ requestTimeout: 30_000, headersTimeout: 20_000, keepAliveTimeout: 5_000 })
@@ -215,7 +216,18 @@ export const start = (
       )
     }
     return { url, host, port: address.port, developmentCaller }
-  })
+  }).pipe(
+    // Whatever stopped the start (a failure or a defect such as an unusable data directory): one line saying what.
+    Effect.catchAllCause((cause) =>
+      Cause.isInterruptedOnly(cause)
+        ? Effect.interrupt
+        : Effect.fail(
+          new ServerStartError({
+            message: describeStartFailure(cause, { dataDir: options.dataDir ?? DEFAULT_DATA_DIR })
+          })
+        )
+    )
+  )
 
 /**
  * Runs the server until the process is told to stop (SIGINT or SIGTERM), then stops it gracefully.

@@ -26,12 +26,14 @@ import {
 } from "./ChatAuthenticateHandler.js"
 import type { Metrics, RouteName } from "./Metrics.js"
 
-const readBody = (request: Http.IncomingMessage) => (maxBytes: number): Effect.Effect<Option.Option<string>> =>
-  Effect.async<Option.Option<string>>((resume) => {
+const EMPTY = new Uint8Array(0)
+
+const readBody = (request: Http.IncomingMessage) => (maxBytes: number): Effect.Effect<Option.Option<Uint8Array>> =>
+  Effect.async<Option.Option<Uint8Array>>((resume) => {
     const chunks: Array<Buffer> = []
     let size = 0
     let done = false
-    const finish = (result: Option.Option<string>) => {
+    const finish = (result: Option.Option<Uint8Array>) => {
       if (done) return
       done = true
       request.off("data", onData)
@@ -50,8 +52,8 @@ const readBody = (request: Http.IncomingMessage) => (maxBytes: number): Effect.E
         chunks.push(chunk)
       }
     }
-    const onEnd = () => finish(Option.some(Buffer.concat(chunks, size).toString("utf8")))
-    const onError = () => finish(Option.some(""))
+    const onEnd = () => finish(Option.some(Buffer.concat(chunks, size)))
+    const onError = () => finish(Option.some(EMPTY))
     request.on("data", onData)
     request.on("end", onEnd)
     request.on("error", onError)

@@ -35,8 +35,7 @@ import * as Migrator from "@effect/sql/Migrator"
 import * as SqlClient from "@effect/sql/SqlClient"
 import type { ConfigError, Redacted, Scope } from "effect"
 import { Clock, Config, Duration, Effect, Fiber, Layer, Option, Queue } from "effect"
-import * as NodeFs from "node:fs"
-import * as NodePath from "node:path"
+import { prepareDataDirectory } from "./internal/dataDirectory.js"
 import { makeSealer } from "./internal/keyEncryption.js"
 import { loader } from "./internal/migrations/index.js"
 import type { Assignment, AuditEvent, CallerRecord, StoreService } from "./Store.js"
@@ -73,15 +72,8 @@ export const DATABASE_FILE = "chatauth.db"
  */
 export const DEFAULT_DATA_DIR = "./.chatauth"
 
-const prepareFiles = (dataDir: string) =>
-  Effect.sync(() => {
-    NodeFs.mkdirSync(dataDir, { recursive: true, mode: 0o700 })
-    const filename = NodePath.join(dataDir, DATABASE_FILE)
-    // Create the file ourselves so it never exists with a wider mode, even for an instant.
-    NodeFs.closeSync(NodeFs.openSync(filename, "a", 0o600))
-    NodeFs.chmodSync(filename, 0o600)
-    return filename
-  })
+// An unusable directory is a defect like any other failure to open the store; its message is one line for `serve`.
+const prepareFiles = (dataDir: string) => Effect.orDie(prepareDataDirectory(dataDir, DATABASE_FILE))
 
 interface CallerRow {
   readonly username: string
