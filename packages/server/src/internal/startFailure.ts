@@ -47,7 +47,9 @@ export const describeStartFailure = (cause: Cause.Cause<unknown>, context: { rea
     return oneLine(`invalid routing config${file === undefined ? "" : ` ${file}`} (${problems})`)
   }
   const sqlite = sqliteErrorIn(error)
-  if (sqlite !== undefined) return oneLine(`cannot open the database in ${NodePath.resolve(context.dataDir)} (${sqlite.message})`)
+  if (sqlite !== undefined) {
+    return oneLine(`cannot open the database in ${NodePath.resolve(context.dataDir)} (${sqlite.message})`)
+  }
   return oneLine(`cannot start the server (${messageOf(error)})`)
 }
 
