@@ -22,7 +22,7 @@ import * as NodeHttpPlatform from "@effect/platform-node/NodeHttpPlatform"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as Etag from "@effect/platform/Etag"
 import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
-import { Cause, Context, Deferred, Duration, Effect, Layer, Redacted, Ref, Schema, type Scope } from "effect"
+import { Cause, Context, Deferred, Duration, Effect, Either, Layer, Redacted, Ref, Schema, type Scope } from "effect"
 import { randomBytes } from "node:crypto"
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
@@ -33,7 +33,7 @@ import { CallerAuth } from "./CallerAuth.js"
 import * as ChatAuthenticateHandler from "./ChatAuthenticateHandler.js"
 import { describeStartFailure, listenFailureReason } from "./internal/startFailure.js"
 import { Metrics } from "./Metrics.js"
-import { makeListener } from "./NodeFrontend.js"
+import { makeListener, proxyTrustOf } from "./NodeFrontend.js"
 import { PersistentKeys } from "./PersistentKeys.js"
 import { Readiness } from "./Readiness.js"
 import { AssignmentStore, Router } from "./Router.js"
@@ -149,6 +149,14 @@ const close = (server: Http.Server, timeout: Duration.Duration) =>
     server.closeIdleConnections()
   })
 
+// Node checks the timeouts every `connectionsCheckingInterval`: often enough that the limit is about the limit.
+const timeouts = (requestTimeout: number): Http.ServerOptions => ({
+  requestTimeout,
+  headersTimeout: Math.min(20_000, requestTimeout),
+  keepAliveTimeout: 5_000,
+  connectionsCheckingInterval: Math.max(50, Math.min(30_000, Math.floor(requestTimeout / 4)))
+})
+
 const formatUrl = (host: string, port: number) => `http://${host.includes(":") ? `[${host}]` : host}:${port}`
 
 /**
@@ -168,7 +176,7 @@ export const start = (
     const context = yield* Layer.build(servicesLayer(options))
     const developmentCaller = yield* ensureCallers(options, print).pipe(Effect.provide(context))
 
-    const server = Http.createServer({ requestTimeout: 30_000, headersTimeout: 20_000, keepAliveTimeout: 5_000 })
+    const server = Http.createServer(timeouts(options.requestTimeoutMs ?? 30_000))
     // The server's own origin, for links when a request's Host cannot be used; with port 0, known once it listens.
     let ownOrigin = formatUrl(host, port)
     const fallbackOrigin = () => ownOrigin
@@ -189,7 +197,10 @@ export const start = (
       Context.get(handlerContext, ChatAuthenticateHandler.ChatAuthenticateHandler),
       Context.get(context, Metrics),
       apiListener,
-      { trustProxy: options.trustProxy ?? false }
+      yield* Either.match(proxyTrustOf(options), {
+        onLeft: (reason) => Effect.fail(new ServerStartError({ message: `invalid proxy configuration (${reason})` })),
+        onRight: Effect.succeed
+      })
     )
     server.on("request", listener)
 
