@@ -173,6 +173,10 @@ export const start = (
     const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`))
     const host = options.host ?? DEFAULT_HOST
     const port = options.port ?? DEFAULT_PORT
+    const proxyTrust = yield* Either.match(proxyTrustOf(options), {
+      onLeft: (reason) => Effect.fail(new ServerStartError({ message: `invalid proxy configuration (${reason})` })),
+      onRight: Effect.succeed
+    })
     const context = yield* Layer.build(servicesLayer(options))
     const developmentCaller = yield* ensureCallers(options, print).pipe(Effect.provide(context))
 
@@ -197,10 +201,7 @@ export const start = (
       Context.get(handlerContext, ChatAuthenticateHandler.ChatAuthenticateHandler),
       Context.get(context, Metrics),
       apiListener,
-      yield* Either.match(proxyTrustOf(options), {
-        onLeft: (reason) => Effect.fail(new ServerStartError({ message: `invalid proxy configuration (${reason})` })),
-        onRight: Effect.succeed
-      })
+      proxyTrust
     )
     server.on("request", listener)
 

@@ -192,6 +192,8 @@ export const makeListener = (
           body: "Internal Server Error",
           close: true
         }
+      // A 500 is a bug: never silent.
+      if (exit._tag === "Failure") runFork(Effect.logError("chatAuthenticate failed unexpectedly", exit.cause))
       metrics.requestsTotal.inc(method, "chatAuthenticate", answer.status)
       write(response, answer)
     })
