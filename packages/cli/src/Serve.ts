@@ -100,7 +100,7 @@ export const serveCommand = Command.make("serve", flags, (given) =>
     const options = yield* resolveServerOptions(given)
     const ChatAuthServer = yield* Effect.promise(() => import("@chatauth/server/ChatAuthServer"))
     yield* ChatAuthServer.serve(options).pipe(
-      Effect.mapError((error) => CliError.refused(`cannot start: ${error.message}`))
+      Effect.mapError((error) => CliError.refused(error.message))
     )
   })).pipe(
     Command.withDescription(

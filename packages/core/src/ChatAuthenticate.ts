@@ -426,6 +426,39 @@ const toProblems = (error: ParseResult.ParseError): ReadonlyArray<RequestProblem
   return [...byPath.values()]
 }
 
+const REQUEST_ATTRIBUTES = new Set(Object.keys(requestFields))
+
+const wrongKind = (value: unknown): string | undefined =>
+  Array.isArray(value)
+    ? "an array"
+    : value !== null && typeof value === "object"
+    ? "an object"
+    : typeof value === "boolean"
+    ? "a boolean"
+    : undefined
+
+// A value of the wrong kind is refused here, by its kind alone: the schema's messages print the value they reject,
+// and printing an array nested thousands deep overflows the stack (and a large one would fill the answer).
+const screenKinds = (record: Record<string, unknown>) => {
+  const problems = new Map<string, RequestProblem>()
+  let rest: Record<string, unknown> | undefined
+  for (const key of Object.keys(record)) {
+    if (!REQUEST_ATTRIBUTES.has(key)) continue
+    const kind = wrongKind(record[key])
+    if (kind === undefined) continue
+    problems.set(key, {
+      path: key,
+      code: "CHATAUTH-ATTRIBUTE-INVALID",
+      message: key === "clientType"
+        ? `must be CONSUMER (or absent or null, which mean CONSUMER), not ${kind}`
+        : `must be a string, an integer or null, not ${kind}`
+    })
+    rest ??= { ...record }
+    delete rest[key]
+  }
+  return { problems, rest: rest ?? record }
+}
+
 /**
  * Decodes and validates a parsed JSON body. Never throws: a refusal is a value naming every attribute at fault.
  *
@@ -442,7 +475,16 @@ export const decodeRequest = (body: unknown): Either.Either<ChatAuthenticateRequ
       })
     )
   }
-  return Either.mapLeft(decodeWire(body), (error) => new RequestInvalid({ problems: toProblems(error) }))
+  const screened = screenKinds(body as Record<string, unknown>)
+  const decoded = decodeWire(screened.rest)
+  if (screened.problems.size === 0) {
+    return Either.mapLeft(decoded, (error) => new RequestInvalid({ problems: toProblems(error) }))
+  }
+  // The attributes screened out are absent from what the schema saw: its "is mandatory" for them is not news.
+  const others = Either.isLeft(decoded)
+    ? toProblems(decoded.left).filter((problem) => !screened.problems.has(problem.path))
+    : []
+  return Either.left(new RequestInvalid({ problems: [...screened.problems.values(), ...others] }))
 }
 
 const ITEM_KEYS = Object.keys(ChatAuthenticateItem.fields)

@@ -54,26 +54,53 @@ export const checkType = (contentType: string | undefined): Either.Either<void, 
     ? Either.void
     : Either.left(UnsupportedMediaType.mediaType(essence(contentType)))
 
+// `fatal`: a byte sequence that is not UTF-8 is an error, never silently U+FFFD (which would reach the token's `sub`).
+const utf8 = new TextDecoder("utf-8", { fatal: true })
+
 /**
- * Parses a body already read (at most {@link MAX_BODY_BYTES}). A body sent under curl's default type or no type is
- * accepted only when it parses as a JSON object; otherwise 415, as for any other media type.
+ * Decodes the body's bytes as UTF-8 (a leading byte order mark is dropped); bytes that are not UTF-8 are a 400.
+ *
+ * @since 0.2.0
+ * @category parsing
+ */
+export const decodeText = (bytes: Uint8Array): Either.Either<string, BadRequest> => {
+  try {
+    return Either.right(utf8.decode(bytes))
+  } catch {
+    return Either.left(BadRequest.body("The request body is not valid UTF-8.", "CHATAUTH-BODY-ENCODING"))
+  }
+}
+
+/**
+ * Parses a body already read (at most {@link MAX_BODY_BYTES}): bytes as read off the wire (decoded with
+ * {@link decodeText}), or text. A body sent under curl's default type or no type is accepted only when it parses as a
+ * JSON object; otherwise 415, as for any other media type.
  *
  * @since 0.1.0
  * @category parsing
  */
 export const parse = (request: {
   readonly contentType: string | undefined
-  readonly body: string
+  readonly body: string | Uint8Array
 }): Either.Either<unknown, BadRequest | UnsupportedMediaType | PayloadTooLarge> => {
   const type = essence(request.contentType)
   if (!isAcceptableType(request.contentType)) return Either.left(UnsupportedMediaType.mediaType(type))
-  if (Buffer.byteLength(request.body, "utf8") > MAX_BODY_BYTES) {
+  const size = typeof request.body === "string" ? Buffer.byteLength(request.body, "utf8") : request.body.byteLength
+  if (size > MAX_BODY_BYTES) {
     return Either.left(PayloadTooLarge.limit(MAX_BODY_BYTES))
+  }
+  let text: string
+  if (typeof request.body === "string") {
+    text = request.body
+  } else {
+    const decoded = decodeText(request.body)
+    if (Either.isLeft(decoded)) return decoded
+    text = decoded.right
   }
   const declaredJson = JSON_REQUEST_TYPES.includes(type)
   let parsed: unknown
   try {
-    parsed = JSON.parse(request.body)
+    parsed = JSON.parse(text)
   } catch {
     return Either.left(
       declaredJson

@@ -36,6 +36,7 @@ import {
   type WireRequest,
   type WireResponse
 } from "./ChatAuthenticateHandler.js"
+import * as DocsPage from "./internal/docsPage.js"
 import { Metrics } from "./Metrics.js"
 import { PersistentKeys } from "./PersistentKeys.js"
 import { Readiness } from "./Readiness.js"
@@ -50,9 +51,9 @@ const toWireRequest = (request: HttpServerRequest.HttpServerRequest): WireReques
     headers: request.headers,
     clientAddress: Option.getOrElse(request.remoteAddress, () => "unknown"),
     readBody: (maxBytes) =>
-      request.text.pipe(
-        Effect.map((text) => Buffer.byteLength(text) > maxBytes ? Option.none() : Option.some(text)),
-        Effect.orElseSucceed(() => Option.some(""))
+      request.arrayBuffer.pipe(
+        Effect.map((bytes) => bytes.byteLength > maxBytes ? Option.none() : Option.some(new Uint8Array(bytes))),
+        Effect.orElseSucceed(() => Option.some(new Uint8Array(0)))
       )
   }
 }
@@ -175,7 +176,8 @@ const CallerAuthenticationLive = Layer.effect(
 
 // The docs page embeds Swagger UI, about 2 MB of JavaScript: `HttpApiSwagger` is imported, and the page built, on the
 // first request for it rather than at start, which keeps that module out of the server's memory and start-up. The
-// page is `HttpApiSwagger`'s own: its router layer is run once against a router that only keeps the handler.
+// page is `HttpApiSwagger`'s own: its router layer is run once against a router that only keeps the handler; it is
+// then served compressed and cached (`internal/docsPage.ts`).
 const DocsLive = (path: `/${string}`) =>
   HttpApiBuilder.Router.use((router) =>
     Effect.gen(function*() {
@@ -195,10 +197,26 @@ const DocsLive = (path: `/${string}`) =>
               Effect.provide(Context.make(HttpLayerRouter.HttpRouter, capture))
             )
           )
-          return handler === undefined ? HttpServerResponse.empty({ status: 404 }) : yield* handler
+          const response = handler === undefined ? undefined : yield* handler
+          const html = response?.body._tag === "Uint8Array" ? new TextDecoder().decode(response.body.body) : ""
+          return yield* DocsPage.make(html)
         })
       )
-      yield* router.get(path, page)
+      yield* router.get(
+        path,
+        Effect.gen(function*() {
+          const request = yield* HttpServerRequest.HttpServerRequest
+          const answer = (yield* page).answer({
+            acceptEncoding: request.headers["accept-encoding"],
+            ifNoneMatch: request.headers["if-none-match"]
+          })
+          return HttpServerResponse.uint8Array(answer.body, {
+            status: answer.status,
+            headers: answer.headers,
+            ...(answer.headers["content-type"] === undefined ? {} : { contentType: answer.headers["content-type"] })
+          })
+        })
+      )
     })
   )
 

@@ -22,7 +22,7 @@ import * as NodeHttpPlatform from "@effect/platform-node/NodeHttpPlatform"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as Etag from "@effect/platform/Etag"
 import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
-import { Context, Deferred, Duration, Effect, Layer, Redacted, Ref, Schema, type Scope } from "effect"
+import { Cause, Context, Deferred, Duration, Effect, Either, Layer, Redacted, Ref, Schema, type Scope } from "effect"
 import { randomBytes } from "node:crypto"
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
@@ -33,14 +33,15 @@ import { CallerDirectory } from "./CallerDirectory.js"
 import { ChangeFeed } from "./ChangeFeed.js"
 import * as ChatAuthenticateHandler from "./ChatAuthenticateHandler.js"
 import * as Database from "./Database.js"
+import { describeStartFailure, listenFailureReason } from "./internal/startFailure.js"
 import { Journal } from "./Journal.js"
 import { Lockouts } from "./Lockouts.js"
 import { Metrics } from "./Metrics.js"
-import { makeListener } from "./NodeFrontend.js"
+import { makeListener, proxyTrustOf } from "./NodeFrontend.js"
 import { PersistentKeys } from "./PersistentKeys.js"
 import { Readiness } from "./Readiness.js"
 import { AssignmentStore, Router } from "./Router.js"
-import { DEFAULT_HOST, DEFAULT_PORT, type ServerOptions } from "./ServerOptions.js"
+import { DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT, type ServerOptions } from "./ServerOptions.js"
 import { StoreHealth } from "./StoreHealth.js"
 
 /**
@@ -134,7 +135,11 @@ const ensureCallers = (options: ServerOptions, print: (line: string) => void) =>
 const listen = (server: Http.Server, host: string, port: number) =>
   Effect.async<AddressInfo, ServerStartError>((resume) => {
     const onError = (error: Error) =>
-      resume(Effect.fail(new ServerStartError({ message: `cannot listen on ${host}:${port}: ${error.message}` })))
+      resume(
+        Effect.fail(
+          new ServerStartError({ message: `cannot listen on ${host}:${port} (${listenFailureReason(error)})` })
+        )
+      )
     server.once("error", onError)
     server.listen({ host, port }, () => {
       server.off("error", onError)
@@ -154,6 +159,14 @@ const close = (server: Http.Server, timeout: Duration.Duration) =>
     server.closeIdleConnections()
   })
 
+// Node checks the timeouts every `connectionsCheckingInterval`: often enough that the limit is about the limit.
+const timeouts = (requestTimeout: number): Http.ServerOptions => ({
+  requestTimeout,
+  headersTimeout: Math.min(20_000, requestTimeout),
+  keepAliveTimeout: 5_000,
+  connectionsCheckingInterval: Math.max(50, Math.min(30_000, Math.floor(requestTimeout / 4)))
+})
+
 const formatUrl = (host: string, port: number) => `http://${host.includes(":") ? `[${host}]` : host}:${port}`
 
 /**
@@ -170,14 +183,14 @@ export const start = (
     const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`))
     const host = options.host ?? DEFAULT_HOST
     const port = options.port ?? DEFAULT_PORT
-    const context = yield* Layer.build(servicesLayer(options)).pipe(
-      Effect.catchAll((error) =>
-        Effect.fail(new ServerStartError({ message: String((error as { message?: unknown }).message ?? error) }))
-      )
-    )
+    const proxyTrust = yield* Either.match(proxyTrustOf(options), {
+      onLeft: (reason) => Effect.fail(new ServerStartError({ message: `invalid proxy configuration (${reason})` })),
+      onRight: Effect.succeed
+    })
+    const context = yield* Layer.build(servicesLayer(options))
     const developmentCaller = yield* ensureCallers(options, print).pipe(Effect.provide(context))
 
-    const server = Http.createServer({ requestTimeout: 30_000, headersTimeout: 20_000, keepAliveTimeout: 5_000 })
+    const server = Http.createServer(timeouts(options.requestTimeoutMs ?? 30_000))
     // The server's own origin, for links when a request's Host cannot be used; with port 0, known once it listens.
     let ownOrigin = formatUrl(host, port)
     const fallbackOrigin = () => ownOrigin
@@ -198,7 +211,7 @@ export const start = (
       Context.get(handlerContext, ChatAuthenticateHandler.ChatAuthenticateHandler),
       Context.get(context, Metrics),
       apiListener,
-      { trustProxy: options.trustProxy ?? false }
+      proxyTrust
     )
     server.on("request", listener)
 
@@ -225,7 +238,20 @@ export const start = (
       )
     }
     return { url, host, port: address.port, developmentCaller }
-  })
+  }).pipe(
+    // Whatever stopped the start (a failure or a defect such as an unusable data directory): one line saying what.
+    Effect.catchAllCause((cause) =>
+      Cause.isInterruptedOnly(cause)
+        ? Effect.interrupt
+        : Effect.fail(
+          new ServerStartError({
+            message: describeStartFailure(cause, {
+              dataDir: options.database?.dataDir ?? options.dataDir ?? DEFAULT_DATA_DIR
+            })
+          })
+        )
+    )
+  )
 
 /**
  * Runs the server until the process is told to stop (SIGINT or SIGTERM), then stops it gracefully.

@@ -56,8 +56,8 @@ export interface WireRequest {
   /** Lower-case header names. */
   readonly headers: Readonly<Record<string, string | ReadonlyArray<string> | undefined>>
   readonly clientAddress: string
-  /** Reads the body as UTF-8, at most `maxBytes`; `None` when it is larger. */
-  readonly readBody: (maxBytes: number) => Effect.Effect<Option.Option<string>>
+  /** Reads the body's bytes, at most `maxBytes`; `None` when it is larger. */
+  readonly readBody: (maxBytes: number) => Effect.Effect<Option.Option<Uint8Array>>
 }
 
 /**
@@ -293,11 +293,11 @@ export const make = (options: HandlerOptions) =>
       if (Number(header(request, "content-length") ?? 0) > RequestBody.MAX_BODY_BYTES) {
         return Effect.succeed(refuse(Errors.PayloadTooLarge.limit(RequestBody.MAX_BODY_BYTES), version, true))
       }
-      return Effect.flatMap(request.readBody(RequestBody.MAX_BODY_BYTES), (text): Effect.Effect<WireResponse> => {
-        if (Option.isNone(text)) {
+      return Effect.flatMap(request.readBody(RequestBody.MAX_BODY_BYTES), (body): Effect.Effect<WireResponse> => {
+        if (Option.isNone(body)) {
           return Effect.succeed(refuse(Errors.PayloadTooLarge.limit(RequestBody.MAX_BODY_BYTES), version, true))
         }
-        const json = RequestBody.parse({ contentType, body: text.value })
+        const json = RequestBody.parse({ contentType, body: body.value })
         if (Either.isLeft(json)) return Effect.succeed(refuse(json.left, version))
         const input = ChatAuthenticate.decodeRequest(json.right)
         if (Either.isLeft(input)) {

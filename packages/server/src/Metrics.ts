@@ -238,7 +238,11 @@ export const makeMetrics: Effect.Effect<Metrics["Type"], never, Scope.Scope> = E
   const renderAt = (now: number): string => {
     let out = ""
 
-    out += familyHeader("chatauth_requests_total", "counter", "HTTP requests answered, by method, route and status.")
+    out += familyHeader(
+      "chatauth_requests_total",
+      "counter",
+      "HTTP requests, by method, route and status (499: the client left before the answer; 408: it timed out)."
+    )
     for (const key of [...requests.keys()].sort((a, b) => a - b)) {
       const code = key % STATUS_SPAN
       const head = (key - code) / STATUS_SPAN

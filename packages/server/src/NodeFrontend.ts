@@ -15,7 +15,7 @@
  * @since 0.1.0
  */
 import { ChatAuthenticateApi } from "@chatauth/core"
-import { Effect, Option, Runtime } from "effect"
+import { Effect, Either, Option, Runtime } from "effect"
 import type * as Http from "node:http"
 import {
   type ChatAuthenticateHandler,
@@ -24,14 +24,17 @@ import {
   type WireRequest,
   type WireResponse
 } from "./ChatAuthenticateHandler.js"
+import * as ClientAddress from "./internal/clientAddress.js"
 import type { Metrics, RouteName } from "./Metrics.js"
 
-const readBody = (request: Http.IncomingMessage) => (maxBytes: number): Effect.Effect<Option.Option<string>> =>
-  Effect.async<Option.Option<string>>((resume) => {
+const EMPTY = new Uint8Array(0)
+
+const readBody = (request: Http.IncomingMessage) => (maxBytes: number): Effect.Effect<Option.Option<Uint8Array>> =>
+  Effect.async<Option.Option<Uint8Array>>((resume) => {
     const chunks: Array<Buffer> = []
     let size = 0
     let done = false
-    const finish = (result: Option.Option<string>) => {
+    const finish = (result: Option.Option<Uint8Array>) => {
       if (done) return
       done = true
       request.off("data", onData)
@@ -50,14 +53,35 @@ const readBody = (request: Http.IncomingMessage) => (maxBytes: number): Effect.E
         chunks.push(chunk)
       }
     }
-    const onEnd = () => finish(Option.some(Buffer.concat(chunks, size).toString("utf8")))
-    const onError = () => finish(Option.some(""))
+    const onEnd = () => finish(Option.some(Buffer.concat(chunks, size)))
+    const onError = () => finish(Option.some(EMPTY))
     request.on("data", onData)
     request.on("end", onEnd)
     request.on("error", onError)
     request.on("aborted", onError)
     return Effect.sync(() => finish(Option.none()))
   })
+
+/**
+ * Headers every response carries: no content sniffing, no referrer leaking the server's URLs.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer"
+}
+
+/**
+ * The status a request is counted under when no answer reached the client: 408 when Node's request timeout closed
+ * the connection, 499 ("client closed request", as nginx counts it) when the client went away first.
+ *
+ * @since 0.2.0
+ * @category metrics
+ */
+export const unansweredStatus = (request: Http.IncomingMessage): 408 | 499 =>
+  (request.socket.errored as NodeJS.ErrnoException | null)?.code === "ERR_HTTP_REQUEST_TIMEOUT" ? 408 : 499
 
 /**
  * The route name metrics count a path under.
@@ -73,20 +97,33 @@ export const routeOf = (path: string): RouteName => {
 }
 
 /**
+ * Which proxies to believe about the client's address (see `ServerOptions`): by address, by count, or one.
+ *
  * @since 0.1.0
  * @category options
  */
 export interface FrontendOptions {
-  readonly trustProxy: boolean
+  readonly trustProxy?: boolean | undefined
+  readonly trustedProxies?: ReadonlyArray<string> | undefined
+  readonly proxyHops?: number | undefined
 }
 
-const clientAddressOf = (request: Http.IncomingMessage, trustProxy: boolean): string => {
-  if (trustProxy) {
-    const forwarded = request.headers["x-forwarded-for"]
-    const first = (typeof forwarded === "string" ? forwarded : forwarded?.[0])?.split(",")[0]?.trim()
-    if (first !== undefined && first !== "") return first
+/**
+ * The proxy policy the options describe, or why they do not describe one.
+ *
+ * @since 0.2.0
+ * @category options
+ */
+export const proxyTrustOf = (options: FrontendOptions): Either.Either<ClientAddress.ProxyTrust, string> => {
+  if (options.trustedProxies !== undefined) {
+    if (options.proxyHops !== undefined) {
+      return Either.left("set either the trusted proxies or the proxy hops, not both")
+    }
+    const parsed = ClientAddress.parseTrustedProxies(options.trustedProxies.join(","))
+    return "error" in parsed ? Either.left(`trusted proxies: ${parsed.error}`) : Either.right(parsed.trust)
   }
-  return request.socket.remoteAddress ?? "unknown"
+  if (options.proxyHops !== undefined) return Either.right(ClientAddress.hops(options.proxyHops))
+  return Either.right(options.trustProxy === true ? ClientAddress.hops(1) : ClientAddress.none)
 }
 
 const write = (response: Http.ServerResponse, answer: WireResponse) => {
@@ -107,18 +144,24 @@ export const makeListener = (
   handler: ChatAuthenticateHandler["Type"],
   metrics: Metrics["Type"],
   apiListener: (request: Http.IncomingMessage, response: Http.ServerResponse) => void,
-  options: FrontendOptions
+  proxyTrust: ClientAddress.ProxyTrust
 ) => {
   const runFork = Runtime.runFork(runtime)
   return (request: Http.IncomingMessage, response: Http.ServerResponse): void => {
     const { path, query } = splitUrl(request.url ?? "/")
     const method = request.method ?? "GET"
     const resource = matchResourcePath(path)
+    for (const name in SECURITY_HEADERS) response.setHeader(name, SECURITY_HEADERS[name])
     if (
       resource === undefined ||
       (method === "GET" && resource.item === "describe" && ChatAuthenticateApi.isBasePath(resource.basePath))
     ) {
-      response.once("finish", () => metrics.requestsTotal.inc(method, routeOf(path), response.statusCode))
+      response.once("close", () =>
+        metrics.requestsTotal.inc(
+          method,
+          routeOf(path),
+          response.writableFinished ? response.statusCode : unansweredStatus(request)
+        ))
       apiListener(request, response)
       return
     }
@@ -127,11 +170,20 @@ export const makeListener = (
       path,
       query,
       headers: request.headers,
-      clientAddress: clientAddressOf(request, options.trustProxy),
+      clientAddress: ClientAddress.clientAddress(
+        proxyTrust,
+        request.socket.remoteAddress,
+        request.headers["x-forwarded-for"]
+      ),
       readBody: readBody(request)
     }
     const fiber = runFork(handler.handle(wire, resource))
+    let abandoned = false
     fiber.addObserver((exit) => {
+      if (abandoned || request.socket.destroyed) {
+        metrics.requestsTotal.inc(method, "chatAuthenticate", unansweredStatus(request))
+        return
+      }
       const answer: WireResponse = exit._tag === "Success"
         ? exit.value
         : {
@@ -140,11 +192,15 @@ export const makeListener = (
           body: "Internal Server Error",
           close: true
         }
+      // A 500 is a bug: never silent.
+      if (exit._tag === "Failure") runFork(Effect.logError("chatAuthenticate failed unexpectedly", exit.cause))
       metrics.requestsTotal.inc(method, "chatAuthenticate", answer.status)
       write(response, answer)
     })
     response.once("close", () => {
-      if (!response.writableEnded) fiber.unsafeInterruptAsFork(fiber.id())
+      if (response.writableEnded) return
+      abandoned = true
+      fiber.unsafeInterruptAsFork(fiber.id())
     })
   }
 }

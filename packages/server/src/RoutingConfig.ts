@@ -12,7 +12,7 @@
  */
 import * as FileSystem from "@effect/platform/FileSystem"
 import { Effect, Either, ParseResult, Schema } from "effect"
-import { formatIssues } from "./internal/configIssues.js"
+import { formatIssues, nestsDeeperThan } from "./internal/configIssues.js"
 
 const MAX_WEIGHT = 1_000_000
 
@@ -357,6 +357,9 @@ const decodeJson = Schema.decodeUnknownEither(Schema.parseJson(RoutingConfig), {
   onExcessProperty: "error"
 })
 
+// A valid config nests five levels at most; anything far deeper is not a routing config.
+const MAX_NESTING = 32
+
 const makeError = (file: string | undefined, issues: ReadonlyArray<RoutingConfigIssue>): RoutingConfigError =>
   new RoutingConfigError({
     file,
@@ -376,14 +379,18 @@ export const decodeRoutingConfig = (
   json: string,
   file?: string
 ): Effect.Effect<RoutingConfig, RoutingConfigError> =>
-  Either.match(decodeJson(json), {
-    onLeft: (error) =>
-      Effect.fail(makeError(
-        file,
-        formatIssues(ParseResult.ArrayFormatter.formatErrorSync(error)).map((i) => new RoutingConfigIssue(i))
-      )),
-    onRight: Effect.succeed
-  })
+  nestsDeeperThan(json, MAX_NESTING)
+    ? Effect.fail(makeError(file, [
+      new RoutingConfigIssue({ path: "$", message: `nested more than ${MAX_NESTING} levels deep` })
+    ]))
+    : Either.match(decodeJson(json), {
+      onLeft: (error) =>
+        Effect.fail(makeError(
+          file,
+          formatIssues(ParseResult.ArrayFormatter.formatErrorSync(error)).map((i) => new RoutingConfigIssue(i))
+        )),
+      onRight: Effect.succeed
+    })
 
 /**
  * Reads and validates the routing config file at `path`; without a path, {@link defaultRoutingConfig}.

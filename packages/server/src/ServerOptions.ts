@@ -15,6 +15,7 @@
 import { Config, ConfigError, Either, Option, Redacted } from "effect"
 import type { CallerAuthOptions } from "./CallerAuth.js"
 import type { DatabaseOptions } from "./Database.js"
+import { parseTrustedProxies } from "./internal/clientAddress.js"
 import type { JournalOptions } from "./Journal.js"
 import type { PersistentKeysOptions } from "./PersistentKeys.js"
 
@@ -54,10 +55,22 @@ export interface ServerOptions {
   readonly tokenTtlSeconds?: number | undefined
   readonly callerAuth?: CallerAuthOptions | undefined
   readonly keys?: PersistentKeysOptions | undefined
+  /** How long a client may take to send a whole request before it is answered 408 (default 30 s). */
+  readonly requestTimeoutMs?: number | undefined
   /** How long a stop waits for requests in flight (default 10 s). */
   readonly shutdownTimeoutMs?: number | undefined
-  /** Trust `X-Forwarded-For` for the client address (behind a proxy only; default false). */
+  /**
+   * One proxy stands in front: the right-most `X-Forwarded-For` entry (what the direct peer saw) is the client's
+   * address. Same as `proxyHops: 1` (default false: the header is ignored).
+   */
   readonly trustProxy?: boolean | undefined
+  /**
+   * The proxies in front, as addresses and CIDR ranges (`["10.0.0.0/8", "::1"]`): `X-Forwarded-For` is read only
+   * when the direct peer is one of them, and the client is its right-most entry that is not. Wins over `trustProxy`.
+   */
+  readonly trustedProxies?: ReadonlyArray<string> | undefined
+  /** The number of proxies in front: the client is the `n`-th `X-Forwarded-For` entry from the right. */
+  readonly proxyHops?: number | undefined
   /** Where the one-time development credentials and start-up lines go (default: standard output). */
   readonly print?: ((line: string) => void) | undefined
 }
@@ -112,7 +125,10 @@ const optional = <A>(config: Config.Config<A>) => Config.map(Config.option(confi
  * | `CHATAUTH_TOKEN_ISSUER` | tokenIssuer |
  * | `CHATAUTH_TOKEN_TTL_SECONDS` | tokenTtlSeconds |
  * | `CHATAUTH_TRUST_PROXY` | trustProxy |
+ * | `CHATAUTH_TRUSTED_PROXIES` | trustedProxies (comma-separated addresses and CIDR ranges) |
+ * | `CHATAUTH_PROXY_HOPS` | proxyHops |
  * | `CHATAUTH_SHUTDOWN_TIMEOUT_MS` | shutdownTimeoutMs |
+ * | `CHATAUTH_REQUEST_TIMEOUT_MS` | requestTimeoutMs |
  *
  * @since 0.1.0
  * @category config
@@ -147,5 +163,25 @@ export const ServerOptionsConfig: Config.Config<ServerOptions> = Config.all({
     )
   ),
   trustProxy: optional(Config.boolean("CHATAUTH_TRUST_PROXY")),
-  shutdownTimeoutMs: optional(Config.integer("CHATAUTH_SHUTDOWN_TIMEOUT_MS"))
+  trustedProxies: optional(
+    Config.string("CHATAUTH_TRUSTED_PROXIES").pipe(
+      Config.mapOrFail((list) => {
+        const parsed = parseTrustedProxies(list)
+        return "error" in parsed
+          ? Either.left(ConfigError.InvalidData([], parsed.error))
+          : Either.right(list.split(",").map((entry) => entry.trim()).filter((entry) => entry !== ""))
+      })
+    )
+  ),
+  proxyHops: optional(
+    Config.integer("CHATAUTH_PROXY_HOPS").pipe(
+      Config.validate({ message: "must be a whole number from 0 to 10", validation: (n) => n >= 0 && n <= 10 })
+    )
+  ),
+  shutdownTimeoutMs: optional(Config.integer("CHATAUTH_SHUTDOWN_TIMEOUT_MS")),
+  requestTimeoutMs: optional(
+    Config.integer("CHATAUTH_REQUEST_TIMEOUT_MS").pipe(
+      Config.validate({ message: "must be from 100 to 3600000", validation: (n) => n >= 100 && n <= 3_600_000 })
+    )
+  )
 })

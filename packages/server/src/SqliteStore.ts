@@ -30,8 +30,7 @@ import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
 import * as Migrator from "@effect/sql/Migrator"
 import * as SqlClient from "@effect/sql/SqlClient"
 import { Duration, Effect, Layer } from "effect"
-import * as NodeFs from "node:fs"
-import * as NodePath from "node:path"
+import { prepareDataDirectory } from "./internal/dataDirectory.js"
 import { loader } from "./internal/migrations/sqlite/index.js"
 import * as SqlStore from "./internal/sqlStore.js"
 import { causeText, Store, StoreUnavailable } from "./Store.js"
@@ -65,19 +64,12 @@ export const DATABASE_FILE = "chatauth.db"
  */
 export const DEFAULT_DATA_DIR = "./.chatauth"
 
+// Modes, creation one level at a time and loose permissions: `internal/dataDirectory.ts`.
 const prepareFiles = (dataDir: string) =>
-  Effect.try({
-    try: () => {
-      NodeFs.mkdirSync(dataDir, { recursive: true, mode: 0o700 })
-      const filename = NodePath.join(dataDir, DATABASE_FILE)
-      // Create the file ourselves so it never exists with a wider mode, even for an instant.
-      NodeFs.closeSync(NodeFs.openSync(filename, "a", 0o600))
-      NodeFs.chmodSync(filename, 0o600)
-      return filename
-    },
-    catch: (cause) =>
-      new StoreUnavailable({ message: `cannot use the data directory ${dataDir} (${causeText(cause)})` })
-  })
+  Effect.mapError(
+    prepareDataDirectory(dataDir, DATABASE_FILE),
+    (error) => new StoreUnavailable({ message: error.message })
+  )
 
 /**
  * Runs the migrations on the provided client. Idempotent.

@@ -15,6 +15,13 @@ import { tempDataDir } from "./storeTestUtils.js"
 /** Cheap scrypt: what is tested does not depend on the cost. */
 export const FAST_SCRYPT = { N: 1024, r: 8, p: 1 }
 
+/** Lockout rules out of the way, for tests whose deliberate failures must not lock anyone out. */
+export const NO_LOCKOUTS = {
+  address: { threshold: 100_000, window: "1 minute", duration: "1 minute" },
+  userAddress: { threshold: 100_000, window: "1 minute", duration: "1 minute" },
+  user: { threshold: 100_000, window: "1 minute", duration: "1 minute" }
+} as const
+
 export const USER = "integration-user"
 export const PASSWORD = "s3cret-passw0rd"
 

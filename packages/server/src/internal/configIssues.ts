@@ -47,3 +47,30 @@ export const formatIssues = (
   }
   return out
 }
+
+/**
+ * Whether a JSON text nests arrays and objects deeper than `limit`, scanned without recursion: a schema's messages
+ * print the values they reject, and printing a value nested thousands deep overflows the stack.
+ *
+ * @since 0.2.0
+ * @category internal
+ * @internal
+ */
+export const nestsDeeperThan = (json: string, limit: number): boolean => {
+  let depth = 0
+  let inString = false
+  for (let i = 0; i < json.length; i++) {
+    const c = json.charCodeAt(i)
+    if (inString) {
+      if (c === 0x5c) i++ // backslash: skip the escaped character
+      else if (c === 0x22) inString = false
+    } else if (c === 0x22) {
+      inString = true
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > limit) return true
+    } else if (c === 0x5d || c === 0x7d) {
+      depth--
+    }
+  }
+  return false
+}
