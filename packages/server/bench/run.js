@@ -2,15 +2,19 @@
 //   (a) the raw RS256 signing ceiling (node:crypto sign, async, 4 in flight),
 //   (b) a minimal fastify + jose server (parse JSON, check Basic against a constant, sign the same token),
 //   (c) our server (ChatAuthServer from dist),
+//   (d) our server on PostgreSQL (one replica; a database of its own on BENCH_PG_URL, dropped afterwards),
 // each server in its own child process, loaded by autocannon from this process (32 connections, the documented
 // example request, Basic auth). Prints req/s, p99, peak RSS, the ratios, and our ready time (fresh and existing data
-// directory). Talks only to 127.0.0.1 and stops by itself.
+// directory), and writes the table as JSON (BENCH_JSON, default bench-results.json in the working directory).
+// Talks only to 127.0.0.1 and stops by itself.
 //
 // Environment: BENCH_DURATION (seconds per measured run, default 10), BENCH_WARMUP (default 3),
 // BENCH_CONNECTIONS (default 32), BENCH_ONLY=ours (skip the ceiling and the reference),
 // BENCH_PROFILE=<dir> (run our server with --cpu-prof into that directory), BENCH_NODE_FLAGS (flags of both servers,
-// default "--max-semi-space-size=64").
+// default "--max-semi-space-size=64"), BENCH_PG_URL (the server to create the bench database on, default
+// postgres://postgres@127.0.0.1:5432/test; BENCH_PG=off skips the PostgreSQL run).
 import autocannon from "autocannon"
+import pg from "pg"
 import { spawn } from "node:child_process"
 import { generateKeyPairSync, sign } from "node:crypto"
 import * as Fs from "node:fs"
@@ -32,7 +36,31 @@ const PATH = "/crmRestApi/resources/11.13.18.05/chatAuthenticate"
 const BODY = Fs.readFileSync(Path.join(here, "../../core/test/fixtures/example-request.json"), "utf8")
 const AUTHORIZATION = `Basic ${Buffer.from(CALLER).toString("base64")}`
 
-const TARGETS = { ratio: 1.0, p99Ms: 25, rssMb: 150, readyMs: 1500 }
+const PG_URL = process.env.BENCH_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test"
+const WITH_PG = process.env.BENCH_PG !== "off"
+const JSON_OUT = process.env.BENCH_JSON ?? "bench-results.json"
+
+const TARGETS = { ratio: 1.0, p99Ms: 25, rssMb: 150, readyMs: 1500, pgRatio: 0.8 }
+
+/** Creates a database of its own on the PostgreSQL server; returns its URL and how to drop it. */
+const benchDatabase = async () => {
+  const name = `chatauth_bench_${process.pid}_${Date.now()}`
+  const admin = new pg.Client({ connectionString: PG_URL })
+  await admin.connect()
+  await admin.query(`CREATE DATABASE ${name}`)
+  await admin.end()
+  const url = new URL(PG_URL)
+  url.pathname = `/${name}`
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const client = new pg.Client({ connectionString: PG_URL })
+      await client.connect()
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+      await client.end()
+    }
+  }
+}
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -235,7 +263,26 @@ const main = async () => {
     Fs.rmSync(dataDir, { recursive: true, force: true })
   }
 
-  const rows = [reference, ours].filter(Boolean)
+  let onPg
+  if (WITH_PG) {
+    const database = await benchDatabase()
+    const pgDataDir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "chatauth-bench-pg-"))
+    try {
+      const pgArgs = (port) => [Path.join(here, "serve.js"), String(port), pgDataDir, CALLER, database.url]
+      await stopChild(await startChild("chatauth pg (fresh)", pgArgs))
+      const server = await startChild("chatauth pg", pgArgs)
+      try {
+        onPg = await load(server)
+      } finally {
+        await stopChild(server)
+      }
+    } finally {
+      await database.drop()
+      Fs.rmSync(pgDataDir, { recursive: true, force: true })
+    }
+  }
+
+  const rows = [reference, ours, onPg].filter(Boolean)
   console.log("")
   console.log("server            req/s     p50 ms  p99 ms  peak RSS MB  RSS at ready MB  CPU ms/req  non-2xx  errors")
   for (const r of rows) {
@@ -270,8 +317,38 @@ const main = async () => {
     })`
   )
   console.log(`our ready, fresh data dir:    ${fmt(freshReadyMs)} ms (key generation included)`)
-  if (ours.non2xx > 0 || ours.errors > 0) {
-    console.log(`WARNING: our server answered ${ours.non2xx} non-2xx and ${ours.errors} errors`)
+  if (onPg !== undefined) {
+    const pgRatio = onPg.reqPerSec / ours.reqPerSec
+    console.log(
+      `PostgreSQL / SQLite:   ${fmt(pgRatio, 2)}x  (target >= ${TARGETS.pgRatio}x: ${mark(pgRatio >= TARGETS.pgRatio)}),` +
+        ` p99 ${fmt(onPg.p99)} ms`
+    )
+  }
+  Fs.writeFileSync(
+    JSON_OUT,
+    JSON.stringify(
+      {
+        at: new Date().toISOString(),
+        node: process.version,
+        cpus: Os.cpus().length,
+        connections: CONNECTIONS,
+        durationSeconds: DURATION,
+        rawSigningCeiling: ceiling ?? null,
+        freshReadyMs,
+        servers: rows,
+        ratios: {
+          oursToReference: reference === undefined ? null : ours.reqPerSec / reference.reqPerSec,
+          postgresToSqlite: onPg === undefined ? null : onPg.reqPerSec / ours.reqPerSec
+        },
+        targets: TARGETS
+      },
+      null,
+      2
+    )
+  )
+  console.log(`results written to ${Path.resolve(JSON_OUT)}`)
+  for (const r of [ours, onPg].filter(Boolean)) {
+    if (r.non2xx > 0 || r.errors > 0) console.log(`WARNING: ${r.name} answered ${r.non2xx} non-2xx and ${r.errors} errors`)
   }
 }
 
