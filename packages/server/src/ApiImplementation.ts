@@ -3,9 +3,11 @@
  * the JWKS, health and metrics, plus the OpenAPI document (`/openapi.json`) and a docs page (`/docs`) generated from
  * the contract.
  *
- * The create endpoint and the resource's refusals are answered by {@link ChatAuthenticateHandler}, here as well as on
- * the hot route, through `handleRaw`: the body must be read by the server itself (the documented cURL command sends
- * JSON as form data) and refusals follow the caller's REST framework version, which `HttpApi` cannot express.
+ * The resource's other requests (create, the "Not Supported" GETs, unknown base paths) never reach this application:
+ * the `node:http` front (`NodeFrontend`) sends them to {@link ChatAuthenticateHandler}, since the body must be read by
+ * the server itself (the documented cURL command sends JSON as form data) and refusals follow the caller's REST
+ * framework version, which `HttpApi` cannot express. Their endpoints are declared by the contract for the derived
+ * client; here they only say that they are unreachable.
  *
  * @example
  * import { ApiImplementation } from "@chatauth/server"
@@ -19,23 +21,15 @@
  *
  * @since 0.1.0
  */
-import { ChatAuthenticateApi, Describe, Errors, KeyStore, OracleError } from "@chatauth/core"
+import { ChatAuthenticateApi, Describe, KeyStore } from "@chatauth/core"
 import * as HttpApi from "@effect/platform/HttpApi"
 import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
 import * as HttpLayerRouter from "@effect/platform/HttpLayerRouter"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
-import { Context, Duration, Effect, Layer, Option, Redacted, Ref } from "effect"
+import { Context, Duration, Effect, Layer, Ref } from "effect"
 import { createHash } from "node:crypto"
-import { CallerAuth } from "./CallerAuth.js"
-import {
-  ChatAuthenticateHandler,
-  matchResourcePath,
-  originOf,
-  splitUrl,
-  type WireRequest,
-  type WireResponse
-} from "./ChatAuthenticateHandler.js"
+import { matchResourcePath, originOf, splitUrl } from "./ChatAuthenticateHandler.js"
 import * as DocsPage from "./internal/docsPage.js"
 import { Metrics } from "./Metrics.js"
 import { PersistentKeys } from "./PersistentKeys.js"
@@ -44,35 +38,8 @@ import { StoreHealth } from "./StoreHealth.js"
 
 const { Api, CallerAuthentication } = ChatAuthenticateApi
 
-const toWireRequest = (request: HttpServerRequest.HttpServerRequest): WireRequest => {
-  return {
-    method: request.method,
-    ...splitUrl(request.url),
-    headers: request.headers,
-    clientAddress: Option.getOrElse(request.remoteAddress, () => "unknown"),
-    readBody: (maxBytes) =>
-      request.arrayBuffer.pipe(
-        Effect.map((bytes) => bytes.byteLength > maxBytes ? Option.none() : Option.some(new Uint8Array(bytes))),
-        Effect.orElseSucceed(() => Option.some(new Uint8Array(0)))
-      )
-  }
-}
-
-const toServerResponse = (answer: WireResponse): HttpServerResponse.HttpServerResponse =>
-  HttpServerResponse.text(answer.body, {
-    status: answer.status,
-    headers: answer.headers,
-    contentType: answer.headers["content-type"]
-  })
-
-const resourceAnswer = (request: HttpServerRequest.HttpServerRequest) =>
-  Effect.gen(function*() {
-    const handler = yield* ChatAuthenticateHandler
-    const wire = toWireRequest(request)
-    const resource = matchResourcePath(wire.path)
-    if (resource === undefined) return HttpServerResponse.empty({ status: 404 })
-    return toServerResponse(yield* handler.handle(wire, resource))
-  })
+// The front answers these itself; an `HttpApi` request for them would mean the front was bypassed.
+const answeredByTheFront = Effect.die(new Error("the node:http front answers the chatAuthenticate resource"))
 
 /**
  * Where the server's links point.
@@ -89,22 +56,14 @@ export interface OriginOptions {
 const ChatAuthenticateGroupLive = (origin: OriginOptions) =>
   HttpApiBuilder.group(Api, "chatAuthenticate", (handlers) =>
     handlers
-      .handleRaw("create", ({ request }) => resourceAnswer(request))
-      .handleRaw("list", ({ request }) => resourceAnswer(request))
-      .handleRaw("get", ({ request }) => resourceAnswer(request))
+      .handleRaw("create", () => answeredByTheFront)
+      .handleRaw("list", () => answeredByTheFront)
+      .handleRaw("get", () => answeredByTheFront)
+      // Only documented base paths come here (the front sends the others to the handler, which answers 404).
       .handleRaw("describe", ({ request }) =>
         Effect.sync(() => {
-          const wire = toWireRequest(request)
-          const resource = matchResourcePath(wire.path)
-          const basePath = resource?.basePath ?? ""
-          if (!ChatAuthenticateApi.isBasePath(basePath)) {
-            const rendered = OracleError.render(Errors.NotFound.path(request.url), 4)
-            return HttpServerResponse.text(rendered.body, {
-              status: 404,
-              contentType: rendered.headers["content-type"]
-            })
-          }
-          return HttpServerResponse.unsafeJson(Describe.describe(`${originOf(wire, origin)}${basePath}`), {
+          const basePath = matchResourcePath(splitUrl(request.url).path)?.basePath ?? ""
+          return HttpServerResponse.unsafeJson(Describe.describe(`${originOf(request, origin)}${basePath}`), {
             contentType: "application/vnd.oracle.adf.description+json"
           })
         })))
@@ -147,32 +106,8 @@ const OperationsGroupLive = HttpApiBuilder.group(Api, "operations", (handlers) =
         })
       })))
 
-// The contract's security middleware, for the create endpoint as `HttpApi` would serve it. The server answers that
-// endpoint through the handler above, which authenticates itself (with the same CallerAuth, so the same cache).
-const CallerAuthenticationLive = Layer.effect(
-  CallerAuthentication,
-  Effect.gen(function*() {
-    const callers = yield* CallerAuth
-    return {
-      basic: (credential) =>
-        Effect.gen(function*() {
-          const request = yield* HttpServerRequest.HttpServerRequest
-          const clientAddress = Option.getOrElse(request.remoteAddress, () => "unknown")
-          return yield* callers.authenticate({
-            username: credential.username,
-            password: Redacted.make(Redacted.value(credential.password)),
-            clientAddress
-          }).pipe(
-            Effect.mapError((refused) =>
-              refused.reason === "locked"
-                ? Errors.TooManyRequests.retryAfter(refused.retryAfterSeconds ?? 1)
-                : Errors.Unauthorized.required()
-            )
-          )
-        })
-    }
-  })
-)
+// The contract's security middleware guards the create endpoint, which the front answers (and authenticates) itself.
+const CallerAuthenticationLive = Layer.succeed(CallerAuthentication, { basic: () => answeredByTheFront })
 
 // The docs page embeds Swagger UI, about 2 MB of JavaScript: `HttpApiSwagger` is imported, and the page built, on the
 // first request for it rather than at start, which keeps that module out of the server's memory and start-up. The

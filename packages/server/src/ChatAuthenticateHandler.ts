@@ -128,7 +128,7 @@ export interface HandlerOptions {
   readonly fallbackOrigin: () => string
 }
 
-const header = (request: WireRequest, name: string): string | undefined => {
+const header = (request: Pick<WireRequest, "headers">, name: string): string | undefined => {
   const value = request.headers[name]
   return typeof value === "string" ? value : value?.[0]
 }
@@ -144,7 +144,7 @@ const PLAIN_HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[[0-9A-
  * @category parsing
  */
 export const originOf = (
-  request: WireRequest,
+  request: Pick<WireRequest, "headers">,
   options: { readonly publicUrl?: string | undefined; readonly fallbackOrigin: () => string }
 ): string => {
   if (options.publicUrl !== undefined) return options.publicUrl
