@@ -105,10 +105,15 @@ const connect = (options: PgStoreOptions, location: string) => {
     idleTimeout: Duration.seconds(30),
     applicationName: "chatauth"
   })
+  let warned = false
   return attempt.pipe(
+    // One line while it waits, not one per attempt: the start ends with its own one-line reason if it gives up.
     Effect.tapError((error) =>
-      Effect.logWarning("PostgreSQL is not reachable yet; retrying").pipe(
-        Effect.annotateLogs({ database: location, reason: causeText(error) })
+      warned ? Effect.void : Effect.logWarning(
+        `PostgreSQL is not reachable yet; retrying for up to ${Duration.format(connectTimeout)}`
+      ).pipe(
+        Effect.annotateLogs({ database: location, reason: causeText(error) }),
+        Effect.zipRight(Effect.sync(() => (warned = true)))
       )
     ),
     Effect.retry({
