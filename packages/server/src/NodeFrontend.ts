@@ -97,6 +97,23 @@ const write = (response: Http.ServerResponse, answer: WireResponse) => {
 }
 
 /**
+ * What the listener serves besides the resource and the `HttpApi` app; each hook is absent unless its feature is on.
+ *
+ * @since 0.1.0
+ * @category options
+ */
+export interface FrontendHooks {
+  /** Claims a path outside the resource (the Channel Server emulator, the fault admin); `undefined` leaves it alone. */
+  readonly route?:
+    | ((path: string) => ((request: WireRequest, drop: () => void) => Effect.Effect<WireResponse>) | undefined)
+    | undefined
+  /** Wraps each chatAuthenticate call (fault injection); `drop` closes the connection without an answer. */
+  readonly chatAuthenticate?:
+    | ((handling: Effect.Effect<WireResponse>, drop: () => void) => Effect.Effect<WireResponse>)
+    | undefined
+}
+
+/**
  * Builds the request listener.
  *
  * @since 0.1.0
@@ -107,16 +124,18 @@ export const makeListener = (
   handler: ChatAuthenticateHandler["Type"],
   metrics: Metrics["Type"],
   apiListener: (request: Http.IncomingMessage, response: Http.ServerResponse) => void,
-  options: FrontendOptions
+  options: FrontendOptions,
+  hooks: FrontendHooks = {}
 ) => {
   const runFork = Runtime.runFork(runtime)
   return (request: Http.IncomingMessage, response: Http.ServerResponse): void => {
     const { path, query } = splitUrl(request.url ?? "/")
     const method = request.method ?? "GET"
     const resource = matchResourcePath(path)
+    const extension = resource === undefined ? hooks.route?.(path) : undefined
     if (
-      resource === undefined ||
-      (method === "GET" && resource.item === "describe" && ChatAuthenticateApi.isBasePath(resource.basePath))
+      extension === undefined && (resource === undefined ||
+        (method === "GET" && resource.item === "describe" && ChatAuthenticateApi.isBasePath(resource.basePath)))
     ) {
       response.once("finish", () => metrics.requestsTotal.inc(method, routeOf(path), response.statusCode))
       apiListener(request, response)
@@ -130,7 +149,12 @@ export const makeListener = (
       clientAddress: clientAddressOf(request, options.trustProxy),
       readBody: readBody(request)
     }
-    const fiber = runFork(handler.handle(wire, resource))
+    const handling = extension !== undefined
+      ? extension(wire, () => request.socket.destroy())
+      : hooks.chatAuthenticate === undefined
+      ? handler.handle(wire, resource!)
+      : hooks.chatAuthenticate(handler.handle(wire, resource!), () => request.socket.destroy())
+    const fiber = runFork(handling)
     fiber.addObserver((exit) => {
       const answer: WireResponse = exit._tag === "Success"
         ? exit.value
@@ -140,7 +164,7 @@ export const makeListener = (
           body: "Internal Server Error",
           close: true
         }
-      metrics.requestsTotal.inc(method, "chatAuthenticate", answer.status)
+      metrics.requestsTotal.inc(method, extension === undefined ? "chatAuthenticate" : "other", answer.status)
       write(response, answer)
     })
     response.once("close", () => {

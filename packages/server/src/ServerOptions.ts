@@ -52,6 +52,10 @@ export interface ServerOptions {
   readonly shutdownTimeoutMs?: number | undefined
   /** Trust `X-Forwarded-For` for the client address (behind a proxy only; default false). */
   readonly trustProxy?: boolean | undefined
+  /** Also serve the Channel Server emulator's consumer API on the same listener (default false). */
+  readonly channelServer?: boolean | undefined
+  /** Turn fault injection and the emulator's time travel on, for an admin caller (default false: never in production). */
+  readonly faults?: boolean | undefined
   /** Where the one-time development credentials and start-up lines go (default: standard output). */
   readonly print?: ((line: string) => void) | undefined
 }
@@ -107,6 +111,8 @@ const optional = <A>(config: Config.Config<A>) => Config.map(Config.option(confi
  * | `CHATAUTH_TOKEN_TTL_SECONDS` | tokenTtlSeconds |
  * | `CHATAUTH_TRUST_PROXY` | trustProxy |
  * | `CHATAUTH_SHUTDOWN_TIMEOUT_MS` | shutdownTimeoutMs |
+ * | `CHATAUTH_CHANNEL_SERVER` | channelServer |
+ * | `CHATAUTH_FAULTS` | faults |
  *
  * @since 0.1.0
  * @category config
@@ -137,5 +143,7 @@ export const ServerOptionsConfig: Config.Config<ServerOptions> = Config.all({
   tokenIssuer: optional(Config.string("CHATAUTH_TOKEN_ISSUER")),
   tokenTtlSeconds: optional(Config.integer("CHATAUTH_TOKEN_TTL_SECONDS")),
   trustProxy: optional(Config.boolean("CHATAUTH_TRUST_PROXY")),
-  shutdownTimeoutMs: optional(Config.integer("CHATAUTH_SHUTDOWN_TIMEOUT_MS"))
+  shutdownTimeoutMs: optional(Config.integer("CHATAUTH_SHUTDOWN_TIMEOUT_MS")),
+  channelServer: optional(Config.boolean("CHATAUTH_CHANNEL_SERVER")),
+  faults: optional(Config.boolean("CHATAUTH_FAULTS"))
 })
