@@ -32,7 +32,7 @@ import { type Clock, Context, Duration, Effect, Either, Layer } from "effect"
 import type { WireRequest, WireResponse } from "./ChatAuthenticateHandler.js"
 import { defaultEmulatorConfig } from "./EmulatorConfig.js"
 import type { FaultInjectionService } from "./FaultInjection.js"
-import { advance, consumerPosted, makeSessionStore, type Session, sameToken } from "./internal/emulator/sessions.js"
+import { advance, consumerPosted, makeSessionStore, sameToken, type Session } from "./internal/emulator/sessions.js"
 import { header, json, queryParam, readJsonObject, refusal } from "./internal/emulator/wire.js"
 import type { ChannelServer as Site, RoutingConfig } from "./RoutingConfig.js"
 
@@ -160,10 +160,18 @@ export const make = (
       body: Record<string, unknown>
     ): Effect.Effect<WireResponse> =>
       Effect.map(verify(token, site), (verified) => {
-        if (Either.isLeft(verified)) return rejected(verified.left)
+        if (Either.isLeft(verified)) {
+          return rejected(verified.left)
+        }
         const poolId = queryParam(request.query, "pool")
-        if (poolId === undefined || poolId === "") return refusal(400, "the pool query parameter is required")
-        if (!site.pools.some((pool) => pool.id === poolId)) {
+        if (poolId === undefined || poolId === "") {
+          return refusal(400, "the pool query parameter is required")
+        }
+        if (
+          !site.pools.some((pool) =>
+            pool.id === poolId
+          )
+        ) {
           return refusal(400, `${JSON.stringify(poolId)} is not a pool of the site ${site.chatSiteName}`)
         }
         const { clientRequestTime, clientTransactionId } = body

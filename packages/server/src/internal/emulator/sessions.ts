@@ -28,7 +28,8 @@ export interface Session {
 
 export const digest = (token: string): Buffer => createHash("sha256").update(token).digest()
 
-export const sameToken = (session: Session, token: string): boolean => timingSafeEqual(session.tokenDigest, digest(token))
+export const sameToken = (session: Session, token: string): boolean =>
+  timingSafeEqual(session.tokenDigest, digest(token))
 
 const iso = (millis: number) => new Date(millis).toISOString()
 
@@ -95,7 +96,7 @@ const fill = (template: string, message: string) => template.split("{message}").
 /** The consumer posted `body`: the agent starts typing (once it has joined) and its reply is due. */
 export const consumerPosted = (session: Session, script: AgentScript, body: string, now: number): void => {
   const rule = script.replies.find((reply) => new RegExp(reply.pattern, "iu").test(body))
-  const start = Math.max(now, session.joinAt, session.pending.at(-1)?.dueAt ?? 0)
+  const start = Math.max(now, session.joined ? 0 : session.joinAt, session.pending.at(-1)?.dueAt ?? 0)
   session.pending.push({
     dueAt: start + script.replyAfterSeconds * 1000,
     body: fill(rule?.reply ?? script.defaultReply, body),

@@ -176,16 +176,17 @@ const injectedError = (status: number, retryAfterSeconds: number | undefined): W
 }
 
 /** Wraps each chatAuthenticate call: the next queued fault, if any, answers instead of (or delays) the handler. */
-export const chatAuthenticateFault = (faults: FaultInjectionService) =>
-(handling: Effect.Effect<WireResponse>, drop: () => void): Effect.Effect<WireResponse> => {
-  const fault = faults.take("chatAuthenticate")
-  if (fault === undefined) return handling
-  switch (fault.kind) {
-    case "status":
-      return Effect.succeed(injectedError(fault.status, fault.retryAfterSeconds))
-    case "delay":
-      return Effect.zipRight(Effect.sleep(Duration.millis(fault.delayMs)), handling)
-    case "drop":
-      return Effect.zipRight(Effect.sync(drop), Effect.never)
+export const chatAuthenticateFault =
+  (faults: FaultInjectionService) =>
+  (handling: Effect.Effect<WireResponse>, drop: () => void): Effect.Effect<WireResponse> => {
+    const fault = faults.take("chatAuthenticate")
+    if (fault === undefined) return handling
+    switch (fault.kind) {
+      case "status":
+        return Effect.succeed(injectedError(fault.status, fault.retryAfterSeconds))
+      case "delay":
+        return Effect.zipRight(Effect.sleep(Duration.millis(fault.delayMs)), handling)
+      case "drop":
+        return Effect.zipRight(Effect.sync(drop), Effect.never)
+    }
   }
-}
