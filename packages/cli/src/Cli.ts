@@ -22,6 +22,7 @@ import type { CliApp } from "@effect/cli"
 import { Cause, Console, Effect, type Layer } from "effect"
 import { authenticateCommand } from "./Authenticate.js"
 import { callersCommand } from "./Callers.js"
+import { chatCommand } from "./Chat.js"
 import { CliError, ExitCode } from "./CliError.js"
 import * as Stdio from "./internal/stdio.js"
 import { keysCommand } from "./Keys.js"
@@ -32,6 +33,7 @@ import { tokenCommand } from "./Token.js"
 const subcommands = [
   serveCommand,
   authenticateCommand,
+  chatCommand,
   tokenCommand,
   keysCommand,
   callersCommand,
@@ -56,6 +58,7 @@ export const overview = (version: string): string =>
     "COMMANDS",
     "  serve                             Run the server until SIGINT/SIGTERM (no options: development mode)",
     "  authenticate                      Call chatAuthenticate once; print site, pool, engagement URL, token expiry",
+    "  chat                              Authenticate, then chat through the Channel Server (lines in, agent out)",
     "  token decode|verify               Read a token without verifying it, or verify it against a JWKS",
     "  keys list|rotate|activate|prune   The server's signing keys, in its data directory",
     "  callers add|list|remove|passwd    The callers allowed to call chatAuthenticate, in its data directory",

@@ -40,6 +40,14 @@ const flags = {
   ),
   production: Options.boolean("production").pipe(
     Options.withDescription("Never create a development caller (also CHATAUTH_ENV=production)")
+  ),
+  channelServer: Options.boolean("channel-server").pipe(
+    Options.withDescription("Also serve the Channel Server emulator for every site (also CHATAUTH_CHANNEL_SERVER=true)")
+  ),
+  faults: Options.boolean("faults").pipe(
+    Options.withDescription(
+      "Turn fault injection and time travel on, for CHATAUTH_ADMIN callers (also CHATAUTH_FAULTS=true)"
+    )
   )
 }
 
@@ -55,6 +63,8 @@ export const resolveServerOptions = (given: {
   readonly dataDir: Option.Option<string>
   readonly config: Option.Option<string>
   readonly production: boolean
+  readonly channelServer?: boolean
+  readonly faults?: boolean
 }): Effect.Effect<ServerOptions, CliError> =>
   Effect.gen(function*() {
     // Loaded on use: the server's modules are most of what `chatauth` loads, and the other commands do without them.
@@ -76,7 +86,9 @@ export const resolveServerOptions = (given: {
       routingConfigPath: Option.getOrElse(given.config, () => env.routingConfigPath),
       keys,
       callerAuth,
-      development: !production && env.bootstrapCaller === undefined
+      development: !production && env.bootstrapCaller === undefined,
+      channelServer: given.channelServer === true || env.channelServer === true,
+      faults: given.faults === true || env.faults === true
     }
   }).pipe(
     Effect.catchIf(
@@ -86,7 +98,7 @@ export const resolveServerOptions = (given: {
   )
 
 /**
- * `chatauth serve [--host H] [--port P] [--data-dir D] [--config F] [--production]`.
+ * `chatauth serve [--host H] [--port P] [--data-dir D] [--config F] [--production] [--channel-server] [--faults]`.
  *
  * @since 0.1.0
  * @category commands
