@@ -20,7 +20,7 @@
 import type { ChannelServerError, ChatAuthResult } from "@chatauth/client"
 import type { ChannelServer } from "@chatauth/core"
 import { Command, Options } from "@effect/cli"
-import { Console, Duration, Effect, Fiber, Option, Stream } from "effect"
+import { Clock, Console, Duration, Effect, Fiber, Option, Stream } from "effect"
 import { attributeOptions, authenticateWith, settings } from "./Authenticate.js"
 import { CliError } from "./CliError.js"
 import { Stdio } from "./internal/stdio.js"
@@ -58,7 +58,7 @@ const plain = (html: string) =>
     ">"
   ).replace(/&quot;/g, "\"").replace(/&#39;/g, "'").replace(/&amp;/g, "&")
 
-const describe = (message: ChannelServer.SystemMessage, agentName: () => string): string | undefined => {
+const render = (message: ChannelServer.SystemMessage, agentName: () => string): string | undefined => {
   switch (message.messageName) {
     case "RNEngagementParticipantAddedMessage":
       return `* ${message.name ?? "An agent"} joined${
@@ -146,7 +146,7 @@ export const chatCommand = Command.make("chat", chatOptions, (options) =>
           state.unanswered = Math.max(0, state.unanswered - 1)
         }
         if (message.messageName === "RNEngagementConcludedMessage") state.concluded = true
-        return emit("message", { ...message }, describe(message, () => state.agentName))
+        return emit("message", { ...message }, render(message, () => state.agentName))
       }, { discard: true })
     const poll = Effect.flatMap(chat.getMessages(), show).pipe(Effect.mapError(failure))
     const polling = Effect.gen(function*() {
@@ -167,8 +167,8 @@ export const chatCommand = Command.make("chat", chatOptions, (options) =>
       ),
       Effect.zipRight(Effect.gen(function*() {
         // let the agent answer the lines before concluding
-        const deadline = Date.now() + options.lingerSeconds * 1000
-        while (state.unanswered > 0 && !state.concluded && Date.now() < deadline) {
+        const deadline = (yield* Clock.currentTimeMillis) + options.lingerSeconds * 1000
+        while (state.unanswered > 0 && !state.concluded && (yield* Clock.currentTimeMillis) < deadline) {
           yield* Effect.sleep(Duration.millis(Math.min(options.pollMs, 100)))
         }
       }))
