@@ -319,6 +319,12 @@ describe("fault injection", () => {
       ) {
         expect((yield* admin(url, "/chatauth/faults", "POST", bad)).status).toBe(400)
       }
+      const halfBad = yield* admin(url, "/chatauth/faults", "POST", {
+        faults: [{ target: "getMessages", status: 500 }, { target: "getMessages", status: 200 }]
+      })
+      expect(halfBad.status).toBe(400)
+      expect(halfBad.json.detail).toMatch(/^fault 2: /)
+      expect((yield* admin(url, "/chatauth/faults", "GET")).json.faults).toEqual([])
       const queued = yield* admin(url, "/chatauth/faults", "POST", {
         faults: [{ target: "chatAuthenticate", status: 503, retryAfterSeconds: 2, count: 2 }, {
           target: "getMessages",

@@ -105,13 +105,13 @@ export const makeAdmin = (
       case "POST":
         return Effect.map(readJsonObject(request), (body) => {
           if (Either.isLeft(body)) return body.left
-          const entries = Array.isArray(body.right.faults) ? body.right.faults : [body.right]
-          const parsed = entries.map(parseFault)
-          const invalid = parsed.findIndex(Either.isLeft)
-          if (invalid !== -1) {
-            return refusal(400, `fault ${invalid + 1}: ${(parsed[invalid] as Either.Left<string, never>).left}`)
-          }
-          for (const entry of parsed) faults.add((entry as Either.Right<never, Parameters<typeof faults.add>[0]>).right)
+          const entries: ReadonlyArray<unknown> = Array.isArray(body.right.faults) ? body.right.faults : [body.right]
+          // all or none: a refused entry queues nothing
+          const parsed = Either.all(
+            entries.map((entry, i) => Either.mapLeft(parseFault(entry), (problem) => `fault ${i + 1}: ${problem}`))
+          )
+          if (Either.isLeft(parsed)) return refusal(400, parsed.left)
+          parsed.right.forEach(faults.add)
           return json(201, state(faults))
         })
       default:
