@@ -38,7 +38,13 @@ export const flagName = (attribute: string): string =>
 
 const describedAttributes = Attributes.attributes.filter((a) => Attributes.requestAttributeNames.includes(a.name))
 
-const attributeOptions: Options.Options<Record<string, Option.Option<string>>> = Options.all(
+/**
+ * A flag per request attribute (`--auth-user-name`, `--queue-id`, …).
+ *
+ * @since 0.1.0
+ * @category options
+ */
+export const attributeOptions: Options.Options<Record<string, Option.Option<string>>> = Options.all(
   Object.fromEntries(
     describedAttributes.map((attribute) => [
       attribute.name,
@@ -52,7 +58,14 @@ const attributeOptions: Options.Options<Record<string, Option.Option<string>>> =
   )
 ) as Options.Options<Record<string, Option.Option<string>>>
 
-const settings = {
+/**
+ * The connection options of `authenticate` (also `chat`'s): server, credentials, base path, framework version,
+ * Metadata-Context, onlyData, timeout, `--data`, `--json`.
+ *
+ * @since 0.1.0
+ * @category options
+ */
+export const settings = {
   baseUrl: Options.text("base-url").pipe(
     Options.withDescription("The server: scheme, host and port, e.g. https://pod.example.com (env CHATAUTH_BASE_URL)"),
     Options.withFallbackConfig(Config.string("CHATAUTH_BASE_URL"))
@@ -202,6 +215,73 @@ const summary = (result: ChatAuthResult, nowMillis: number): string => {
 }
 
 /**
+ * The parsed options of `authenticate`.
+ *
+ * @since 0.1.0
+ * @category options
+ */
+export type AuthenticateOptions = Command.Command.ParseConfig<
+  typeof settings & { readonly attributes: typeof attributeOptions }
+>
+
+/**
+ * One chatAuthenticate call from the command's options: the body from `--data` and the attribute flags, the
+ * credentials from the flags, the environment or a prompt.
+ *
+ * @since 0.1.0
+ * @category running
+ */
+export const authenticateWith = (
+  options: AuthenticateOptions
+): Effect.Effect<ChatAuthResult, CliError, FileSystem.FileSystem | Stdio | Prompt.Prompt.Environment> =>
+  Effect.gen(function*() {
+    const body: Record<string, unknown> = { ...(yield* readData(options.data)) }
+    for (const [name, value] of Object.entries(options.attributes)) {
+      if (Option.isSome(value)) body[name] = value.value
+    }
+    if (body.authUserName === undefined || body.authUserName === null || body.authUserName === "") {
+      return yield* Effect.fail(CliError.usage("--auth-user-name is required (or authUserName in --data)"))
+    }
+    const baseUrl = yield* checkBaseUrl(options.baseUrl)
+    const username = yield* credential(
+      options.username,
+      Prompt.text({ message: "User name" }),
+      "no user name: pass --username or set CHATAUTH_USERNAME"
+    )
+    if (username === "" || username.includes(":")) {
+      return yield* Effect.fail(CliError.usage("the user name must be non-empty and hold no ':'"))
+    }
+    const password = yield* credential(
+      options.password,
+      Prompt.password({ message: `Password of ${username}` }),
+      "no password: set CHATAUTH_PASSWORD (or pass --password, or run at a terminal to be asked)"
+    )
+    // Loaded on use: the client and the contract are not needed by the other commands.
+    const { ChatAuthClient } = yield* Effect.promise(() => import("@chatauth/client/ChatAuthClient"))
+    const FetchHttpClient = yield* Effect.promise(() => import("@effect/platform/FetchHttpClient"))
+    const client = yield* ChatAuthClient.make({
+      baseUrl,
+      username,
+      password,
+      basePath: Option.getOrUndefined(options.basePath),
+      frameworkVersion: Option.getOrUndefined(options.frameworkVersion),
+      metadataContext: Option.getOrUndefined(options.metadataContext),
+      onlyData: options.onlyData ? true : undefined,
+      timeout: Option.getOrUndefined(Option.map(options.timeoutMs, Duration.millis))
+    }).pipe(
+      Effect.provide(FetchHttpClient.layer),
+      // The client dies on options it cannot use (a programming error for a library, a usage error here).
+      Effect.catchAllDefect((defect) => {
+        const text = defect instanceof Error ? defect.message : String(defect)
+        return text.startsWith("ChatAuthClient:")
+          ? Effect.fail(CliError.usage(text.replace(/^ChatAuthClient: /, "")))
+          : Effect.die(defect)
+      })
+    )
+    return yield* client.authenticate(body as ChatAuthRequest.ChatAuthRequest).pipe(Effect.mapError(describeFailure))
+  })
+
+/**
  * `chatauth authenticate --base-url URL --auth-user-name NAME [attribute flags] [--data @file.json] [--json]`.
  *
  * @since 0.1.0
@@ -212,54 +292,11 @@ export const authenticateCommand = Command.make(
   { ...settings, attributes: attributeOptions },
   (options) =>
     Effect.gen(function*() {
-      const body: Record<string, unknown> = { ...(yield* readData(options.data)) }
-      for (const [name, value] of Object.entries(options.attributes)) {
-        if (Option.isSome(value)) body[name] = value.value
+      const result = yield* authenticateWith(options)
+      if (options.json) {
+        const { ChatAuthenticateItem } = yield* Effect.promise(() => import("@chatauth/core/ChatAuthenticate"))
+        return yield* Output.json(Schema.encodeSync(ChatAuthenticateItem)(result.item))
       }
-      if (body.authUserName === undefined || body.authUserName === null || body.authUserName === "") {
-        return yield* Effect.fail(CliError.usage("--auth-user-name is required (or authUserName in --data)"))
-      }
-      const baseUrl = yield* checkBaseUrl(options.baseUrl)
-      const username = yield* credential(
-        options.username,
-        Prompt.text({ message: "User name" }),
-        "no user name: pass --username or set CHATAUTH_USERNAME"
-      )
-      if (username === "" || username.includes(":")) {
-        return yield* Effect.fail(CliError.usage("the user name must be non-empty and hold no ':'"))
-      }
-      const password = yield* credential(
-        options.password,
-        Prompt.password({ message: `Password of ${username}` }),
-        "no password: set CHATAUTH_PASSWORD (or pass --password, or run at a terminal to be asked)"
-      )
-      // Loaded on use: the client and the contract are not needed by the other commands.
-      const { ChatAuthClient } = yield* Effect.promise(() => import("@chatauth/client/ChatAuthClient"))
-      const FetchHttpClient = yield* Effect.promise(() => import("@effect/platform/FetchHttpClient"))
-      const { ChatAuthenticateItem } = yield* Effect.promise(() => import("@chatauth/core/ChatAuthenticate"))
-      const client = yield* ChatAuthClient.make({
-        baseUrl,
-        username,
-        password,
-        basePath: Option.getOrUndefined(options.basePath),
-        frameworkVersion: Option.getOrUndefined(options.frameworkVersion),
-        metadataContext: Option.getOrUndefined(options.metadataContext),
-        onlyData: options.onlyData ? true : undefined,
-        timeout: Option.getOrUndefined(Option.map(options.timeoutMs, Duration.millis))
-      }).pipe(
-        Effect.provide(FetchHttpClient.layer),
-        // The client dies on options it cannot use (a programming error for a library, a usage error here).
-        Effect.catchAllDefect((defect) => {
-          const text = defect instanceof Error ? defect.message : String(defect)
-          return text.startsWith("ChatAuthClient:")
-            ? Effect.fail(CliError.usage(text.replace(/^ChatAuthClient: /, "")))
-            : Effect.die(defect)
-        })
-      )
-      const result = yield* client.authenticate(body as ChatAuthRequest.ChatAuthRequest).pipe(
-        Effect.mapError(describeFailure)
-      )
-      if (options.json) return yield* Output.json(Schema.encodeSync(ChatAuthenticateItem)(result.item))
       yield* Output.line(summary(result, yield* Clock.currentTimeMillis))
     })
 ).pipe(

@@ -23,6 +23,7 @@ import { Cause, Console, Effect, type Layer } from "effect"
 import { auditCommand } from "./Audit.js"
 import { authenticateCommand } from "./Authenticate.js"
 import { callersCommand } from "./Callers.js"
+import { chatCommand } from "./Chat.js"
 import { CliError, ExitCode } from "./CliError.js"
 import * as Stdio from "./internal/stdio.js"
 import { keysCommand } from "./Keys.js"
@@ -33,6 +34,7 @@ import { tokenCommand } from "./Token.js"
 const subcommands = [
   serveCommand,
   authenticateCommand,
+  chatCommand,
   tokenCommand,
   keysCommand,
   callersCommand,
@@ -58,6 +60,7 @@ export const overview = (version: string): string =>
     "COMMANDS",
     "  serve                             Run the server until SIGINT/SIGTERM (no options: development mode)",
     "  authenticate                      Call chatAuthenticate once; print site, pool, engagement URL, token expiry",
+    "  chat                              Authenticate, then chat through the Channel Server (lines in, agent out)",
     "  token decode|verify               Read a token without verifying it, or verify it against a JWKS",
     "  keys list|rotate|activate|prune   The server's signing keys, in its store",
     "  callers add|list|remove|passwd|unlock",

@@ -42,6 +42,14 @@ const flags = {
   ),
   production: Options.boolean("production").pipe(
     Options.withDescription("Never create a development caller (also CHATAUTH_ENV=production)")
+  ),
+  channelServer: Options.boolean("channel-server").pipe(
+    Options.withDescription("Also serve the Channel Server emulator for every site (also CHATAUTH_CHANNEL_SERVER=true)")
+  ),
+  faults: Options.boolean("faults").pipe(
+    Options.withDescription(
+      "Turn fault injection and time travel on, for CHATAUTH_ADMIN callers (also CHATAUTH_FAULTS=true)"
+    )
   )
 }
 
@@ -58,6 +66,8 @@ export const resolveServerOptions = (given: {
   readonly databaseUrl: Option.Option<Redacted.Redacted<string>>
   readonly config: Option.Option<string>
   readonly production: boolean
+  readonly channelServer?: boolean
+  readonly faults?: boolean
 }): Effect.Effect<ServerOptions, CliError> =>
   Effect.gen(function*() {
     // Loaded on use: the server's modules are most of what `chatauth` loads, and the other commands do without them.
@@ -80,7 +90,9 @@ export const resolveServerOptions = (given: {
         databaseUrl: Option.getOrElse(given.databaseUrl, () => env.database?.databaseUrl)
       },
       routingConfigPath: Option.getOrElse(given.config, () => env.routingConfigPath),
-      development: !production && env.bootstrapCaller === undefined
+      development: !production && env.bootstrapCaller === undefined,
+      channelServer: given.channelServer === true || env.channelServer === true,
+      faults: given.faults === true || env.faults === true
     }
   }).pipe(
     Effect.catchIf(
@@ -90,7 +102,8 @@ export const resolveServerOptions = (given: {
   )
 
 /**
- * `chatauth serve [--host H] [--port P] [--data-dir D | --database-url URL] [--config F] [--production]`.
+ * `chatauth serve [--host H] [--port P] [--data-dir D | --database-url URL] [--config F] [--production]
+ * [--channel-server] [--faults]`.
  *
  * @since 0.1.0
  * @category commands

@@ -24,6 +24,15 @@ export * from "./ChatAuthResult.js"
 export * from "./PromiseClient.js"
 
 /** @since 0.1.0 */
+export * from "./ChannelServerClient.js"
+
+/** @since 0.1.0 */
+export * from "./ChannelServerError.js"
+
+/** @since 0.1.0 */
+export * from "./PromiseChannelServerClient.js"
+
+/** @since 0.1.0 */
 export * as ChatAuthRequest from "./ChatAuthRequest.js"
 
 /** @since 0.1.0 */

@@ -11,6 +11,9 @@
 export * as Attributes from "./Attributes.js"
 
 /** @since 0.1.0 */
+export * as ChannelServer from "./ChannelServer.js"
+
+/** @since 0.1.0 */
 export * as ChatAuthenticate from "./ChatAuthenticate.js"
 
 /** @since 0.1.0 */

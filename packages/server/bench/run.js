@@ -14,7 +14,6 @@
 // default "--max-semi-space-size=64"), BENCH_PG_URL (the server to create the bench database on, default
 // postgres://postgres@127.0.0.1:5432/test; BENCH_PG=off skips the PostgreSQL run).
 import autocannon from "autocannon"
-import pg from "pg"
 import { spawn } from "node:child_process"
 import { generateKeyPairSync, sign } from "node:crypto"
 import * as Fs from "node:fs"
@@ -23,6 +22,7 @@ import * as Net from "node:net"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
+import pg from "pg"
 
 const here = Path.dirname(fileURLToPath(import.meta.url))
 const DURATION = Number(process.env.BENCH_DURATION ?? 10)
@@ -320,7 +320,9 @@ const main = async () => {
   if (onPg !== undefined) {
     const pgRatio = onPg.reqPerSec / ours.reqPerSec
     console.log(
-      `PostgreSQL / SQLite:   ${fmt(pgRatio, 2)}x  (target >= ${TARGETS.pgRatio}x: ${mark(pgRatio >= TARGETS.pgRatio)}),` +
+      `PostgreSQL / SQLite:   ${fmt(pgRatio, 2)}x  (target >= ${TARGETS.pgRatio}x: ${
+        mark(pgRatio >= TARGETS.pgRatio)
+      }),` +
         ` p99 ${fmt(onPg.p99)} ms`
     )
   }
@@ -348,7 +350,9 @@ const main = async () => {
   )
   console.log(`results written to ${Path.resolve(JSON_OUT)}`)
   for (const r of [ours, onPg].filter(Boolean)) {
-    if (r.non2xx > 0 || r.errors > 0) console.log(`WARNING: ${r.name} answered ${r.non2xx} non-2xx and ${r.errors} errors`)
+    if (r.non2xx > 0 || r.errors > 0) {
+      console.log(`WARNING: ${r.name} answered ${r.non2xx} non-2xx and ${r.errors} errors`)
+    }
   }
 }
 

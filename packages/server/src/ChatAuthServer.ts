@@ -33,6 +33,7 @@ import { CallerDirectory } from "./CallerDirectory.js"
 import { ChangeFeed } from "./ChangeFeed.js"
 import * as ChatAuthenticateHandler from "./ChatAuthenticateHandler.js"
 import * as Database from "./Database.js"
+import { makeHooks } from "./internal/extensions.js"
 import { describeStartFailure, listenFailureReason } from "./internal/startFailure.js"
 import { Journal } from "./Journal.js"
 import { Lockouts } from "./Lockouts.js"
@@ -206,12 +207,16 @@ export const start = (
     const apiListener: (request: Http.IncomingMessage, response: Http.ServerResponse) => void = yield* NodeHttpServer
       .makeHandler(apiApp).pipe(Effect.provide(apiContext), Effect.provide(handlerContext), Effect.provide(context))
     const runtime = yield* Effect.runtime<never>()
+    const hooks = yield* makeHooks(options, context).pipe(
+      Effect.mapError((error) => new ServerStartError({ message: error.message }))
+    )
     const listener = makeListener(
       runtime,
       Context.get(handlerContext, ChatAuthenticateHandler.ChatAuthenticateHandler),
       Context.get(context, Metrics),
       apiListener,
-      proxyTrust
+      proxyTrust,
+      hooks
     )
     server.on("request", listener)
 
@@ -265,6 +270,10 @@ export const serve = (options: ServerOptions = {}): Effect.Effect<void, ServerSt
     const server = yield* start(options)
     const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`))
     print(`chatauth: listening on ${server.url} (JWKS ${server.url}/.well-known/jwks.json, docs ${server.url}/docs)`)
+    if (options.channelServer === true) {
+      print(`chatauth: Channel Server emulator on ${server.url}/engagement/api/consumer/{chatSiteName}/v1/{operation}`)
+    }
+    if (options.faults === true) print(`chatauth: fault injection on ${server.url}/chatauth/faults (CHATAUTH_ADMIN)`)
     const onSignal = () => Deferred.unsafeDone(stop, Effect.void)
     process.once("SIGTERM", onSignal)
     process.once("SIGINT", onSignal)

@@ -134,6 +134,23 @@ const write = (response: Http.ServerResponse, answer: WireResponse) => {
 }
 
 /**
+ * What the listener serves besides the resource and the `HttpApi` app; each hook is absent unless its feature is on.
+ *
+ * @since 0.1.0
+ * @category options
+ */
+export interface FrontendHooks {
+  /** Claims a path outside the resource (the Channel Server emulator, the fault admin); `undefined` leaves it alone. */
+  readonly route?:
+    | ((path: string) => ((request: WireRequest, drop: () => void) => Effect.Effect<WireResponse>) | undefined)
+    | undefined
+  /** Wraps each chatAuthenticate call (fault injection); `drop` closes the connection without an answer. */
+  readonly chatAuthenticate?:
+    | ((handling: Effect.Effect<WireResponse>, drop: () => void) => Effect.Effect<WireResponse>)
+    | undefined
+}
+
+/**
  * Builds the request listener.
  *
  * @since 0.1.0
@@ -144,7 +161,8 @@ export const makeListener = (
   handler: ChatAuthenticateHandler["Type"],
   metrics: Metrics["Type"],
   apiListener: (request: Http.IncomingMessage, response: Http.ServerResponse) => void,
-  proxyTrust: ClientAddress.ProxyTrust
+  proxyTrust: ClientAddress.ProxyTrust,
+  hooks: FrontendHooks = {}
 ) => {
   const runFork = Runtime.runFork(runtime)
   return (request: Http.IncomingMessage, response: Http.ServerResponse): void => {
@@ -152,9 +170,10 @@ export const makeListener = (
     const method = request.method ?? "GET"
     const resource = matchResourcePath(path)
     for (const name in SECURITY_HEADERS) response.setHeader(name, SECURITY_HEADERS[name])
+    const extension = resource === undefined ? hooks.route?.(path) : undefined
     if (
-      resource === undefined ||
-      (method === "GET" && resource.item === "describe" && ChatAuthenticateApi.isBasePath(resource.basePath))
+      extension === undefined && (resource === undefined ||
+        (method === "GET" && resource.item === "describe" && ChatAuthenticateApi.isBasePath(resource.basePath)))
     ) {
       response.once("close", () =>
         metrics.requestsTotal.inc(
@@ -177,11 +196,20 @@ export const makeListener = (
       ),
       readBody: readBody(request)
     }
-    const fiber = runFork(handler.handle(wire, resource))
+    const handling = extension !== undefined
+      ? extension(wire, () => request.socket.destroy())
+      : hooks.chatAuthenticate === undefined
+      ? handler.handle(wire, resource!)
+      : hooks.chatAuthenticate(handler.handle(wire, resource!), () => request.socket.destroy())
+    const fiber = runFork(handling)
     let abandoned = false
     fiber.addObserver((exit) => {
       if (abandoned || request.socket.destroyed) {
-        metrics.requestsTotal.inc(method, "chatAuthenticate", unansweredStatus(request))
+        metrics.requestsTotal.inc(
+          method,
+          extension === undefined ? "chatAuthenticate" : "other",
+          unansweredStatus(request)
+        )
         return
       }
       const answer: WireResponse = exit._tag === "Success"
@@ -194,7 +222,7 @@ export const makeListener = (
         }
       // A 500 is a bug: never silent.
       if (exit._tag === "Failure") runFork(Effect.logError("chatAuthenticate failed unexpectedly", exit.cause))
-      metrics.requestsTotal.inc(method, "chatAuthenticate", answer.status)
+      metrics.requestsTotal.inc(method, extension === undefined ? "chatAuthenticate" : "other", answer.status)
       write(response, answer)
     })
     response.once("close", () => {

@@ -12,6 +12,7 @@
  */
 import * as FileSystem from "@effect/platform/FileSystem"
 import { Effect, Either, ParseResult, Schema } from "effect"
+import { EmulatorConfig } from "./EmulatorConfig.js"
 import { formatIssues, nestsDeeperThan } from "./internal/configIssues.js"
 
 const MAX_WEIGHT = 1_000_000
@@ -271,7 +272,9 @@ export const RoutingConfig = Schema.Struct({
       })
     ),
     { exact: true }
-  )
+  ),
+  // Read by the Channel Server emulator only (`--channel-server`); see EmulatorConfig.
+  channelServerEmulator: Schema.optionalWith(EmulatorConfig, { exact: true })
 }).annotations({ identifier: "RoutingConfig object" }).pipe(
   Schema.filter((config) => {
     const issues: Array<Schema.FilterIssue> = []

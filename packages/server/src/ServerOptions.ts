@@ -71,6 +71,10 @@ export interface ServerOptions {
   readonly trustedProxies?: ReadonlyArray<string> | undefined
   /** The number of proxies in front: the client is the `n`-th `X-Forwarded-For` entry from the right. */
   readonly proxyHops?: number | undefined
+  /** Also serve the Channel Server emulator's consumer API on the same listener (default false). */
+  readonly channelServer?: boolean | undefined
+  /** Turn fault injection and the emulator's time travel on, for an admin caller (default false: never in production). */
+  readonly faults?: boolean | undefined
   /** Where the one-time development credentials and start-up lines go (default: standard output). */
   readonly print?: ((line: string) => void) | undefined
 }
@@ -129,6 +133,8 @@ const optional = <A>(config: Config.Config<A>) => Config.map(Config.option(confi
  * | `CHATAUTH_PROXY_HOPS` | proxyHops |
  * | `CHATAUTH_SHUTDOWN_TIMEOUT_MS` | shutdownTimeoutMs |
  * | `CHATAUTH_REQUEST_TIMEOUT_MS` | requestTimeoutMs |
+ * | `CHATAUTH_CHANNEL_SERVER` | channelServer |
+ * | `CHATAUTH_FAULTS` | faults |
  *
  * @since 0.1.0
  * @category config
@@ -183,5 +189,7 @@ export const ServerOptionsConfig: Config.Config<ServerOptions> = Config.all({
     Config.integer("CHATAUTH_REQUEST_TIMEOUT_MS").pipe(
       Config.validate({ message: "must be from 100 to 3600000", validation: (n) => n >= 100 && n <= 3_600_000 })
     )
-  )
+  ),
+  channelServer: optional(Config.boolean("CHATAUTH_CHANNEL_SERVER")),
+  faults: optional(Config.boolean("CHATAUTH_FAULTS"))
 })

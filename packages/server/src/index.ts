@@ -15,10 +15,19 @@ export * as AuditLog from "./AuditLog.js"
 export * as CallerAuth from "./CallerAuth.js"
 
 /** @since 0.1.0 */
+export * as ChannelServerEmulator from "./ChannelServerEmulator.js"
+
+/** @since 0.1.0 */
 export * as ChatAuthenticateHandler from "./ChatAuthenticateHandler.js"
 
 /** @since 0.1.0 */
 export * as ChatAuthServer from "./ChatAuthServer.js"
+
+/** @since 0.1.0 */
+export * as EmulatorConfig from "./EmulatorConfig.js"
+
+/** @since 0.1.0 */
+export * as FaultInjection from "./FaultInjection.js"
 
 /** @since 0.1.0 */
 export * as Metrics from "./Metrics.js"

@@ -1,5 +1,6 @@
 import { Prompt } from "@effect/cli"
-import { Context, Effect, Layer, Option, Redacted } from "effect"
+import { Context, Effect, Layer, Option, Redacted, Stream } from "effect"
+import * as Readline from "node:readline"
 import { CliError } from "../CliError.js"
 
 /**
@@ -10,6 +11,8 @@ export interface StdioService {
   readonly interactive: boolean
   /** Everything on standard input up to its end. */
   readonly readAll: Effect.Effect<string>
+  /** Standard input line by line (without line endings), as it comes, until its end. */
+  readonly lines: Stream.Stream<string>
 }
 
 export class Stdio extends Context.Tag("@chatauth/cli/Stdio")<Stdio, StdioService>() {}
@@ -34,12 +37,29 @@ export const layerNode: Layer.Layer<Stdio> = Layer.sync(Stdio, () => ({
     process.stdin.once("error", onEnd)
     process.stdin.resume()
     return Effect.sync(cleanup)
+  }),
+  lines: Stream.async<string>((emit) => {
+    const reader = Readline.createInterface({ input: process.stdin, terminal: false, crlfDelay: Infinity })
+    reader.on("line", (line) => void emit.single(line))
+    reader.once("close", () => void emit.end())
+    return Effect.sync(() => {
+      reader.close()
+      process.stdin.pause()
+    })
   })
 }))
 
 /** A fixed standard input, for tests. */
 export const layerFixed = (options: { readonly interactive?: boolean; readonly input?: string }): Layer.Layer<Stdio> =>
-  Layer.succeed(Stdio, { interactive: options.interactive ?? false, readAll: Effect.succeed(options.input ?? "") })
+  Layer.succeed(Stdio, {
+    interactive: options.interactive ?? false,
+    readAll: Effect.succeed(options.input ?? ""),
+    lines: Stream.fromIterable(
+      (options.input ?? "").split("\n").map((line) => line.replace(/\r$/, "")).filter((line, i, all) =>
+        i < all.length - 1 || line !== ""
+      )
+    )
+  })
 
 /** The first line of standard input, without its line ending; `None` when it is empty. */
 export const readFirstLine: Effect.Effect<Option.Option<string>, never, Stdio> = Effect.flatMap(

@@ -46,6 +46,34 @@ const nonNegative = (name: string, value: number | undefined, fallback: number):
     ? Either.right(value)
     : Either.left(`retry.${name} must be a finite number ≥ 0`)
 
+/** The timeout of one attempt and the retry policy, checked, with their defaults. */
+export const resolveTiming = (
+  options: Pick<RawOptions, "timeout" | "retry">
+): Either.Either<{ readonly timeout: Duration.Duration; readonly retry: RetryPolicy | undefined }, string> =>
+  Either.gen(function*() {
+    const timeout = options.timeout === undefined
+      ? DEFAULT_TIMEOUT
+      : Option.getOrUndefined(Duration.decodeUnknown(options.timeout))
+    if (timeout === undefined || !Duration.isFinite(timeout) || Duration.toMillis(timeout) <= 0) {
+      return yield* Either.left("timeout must be a positive, finite duration")
+    }
+    let retry: RetryPolicy | undefined
+    if (options.retry !== false) {
+      const given = options.retry ?? {}
+      const maxAttempts = given.maxAttempts ?? DEFAULT_RETRY.maxAttempts
+      if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
+        return yield* Either.left("retry.maxAttempts must be a whole number ≥ 1")
+      }
+      retry = {
+        maxAttempts,
+        baseDelayMs: yield* nonNegative("baseDelayMs", given.baseDelayMs, DEFAULT_RETRY.baseDelayMs),
+        maxDelayMs: yield* nonNegative("maxDelayMs", given.maxDelayMs, DEFAULT_RETRY.maxDelayMs),
+        budgetMs: yield* nonNegative("budgetMs", given.budgetMs, DEFAULT_RETRY.budgetMs)
+      }
+    }
+    return { timeout, retry }
+  })
+
 /** Checks the options; the error is a sentence naming the option (never its value when it is a secret). */
 export const resolve = (options: RawOptions): Either.Either<ResolvedOptions, string> =>
   Either.gen(function*() {
@@ -78,26 +106,7 @@ export const resolve = (options: RawOptions): Either.Either<ResolvedOptions, str
     if (options.metadataContext !== undefined && /[\r\n]/.test(options.metadataContext)) {
       return yield* Either.left("metadataContext must be a single line")
     }
-    const timeout = options.timeout === undefined
-      ? DEFAULT_TIMEOUT
-      : Option.getOrUndefined(Duration.decodeUnknown(options.timeout))
-    if (timeout === undefined || !Duration.isFinite(timeout) || Duration.toMillis(timeout) <= 0) {
-      return yield* Either.left("timeout must be a positive, finite duration")
-    }
-    let retry: RetryPolicy | undefined
-    if (options.retry !== false) {
-      const given = options.retry ?? {}
-      const maxAttempts = given.maxAttempts ?? DEFAULT_RETRY.maxAttempts
-      if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
-        return yield* Either.left("retry.maxAttempts must be a whole number ≥ 1")
-      }
-      retry = {
-        maxAttempts,
-        baseDelayMs: yield* nonNegative("baseDelayMs", given.baseDelayMs, DEFAULT_RETRY.baseDelayMs),
-        maxDelayMs: yield* nonNegative("maxDelayMs", given.maxDelayMs, DEFAULT_RETRY.maxDelayMs),
-        budgetMs: yield* nonNegative("budgetMs", given.budgetMs, DEFAULT_RETRY.budgetMs)
-      }
-    }
+    const { retry, timeout } = yield* resolveTiming(options)
     const credentials = Encoding.encodeBase64(`${options.username}:${Redacted.value(options.password)}`)
     return {
       // the contract's paths start with "/": a trailing slash here would double it

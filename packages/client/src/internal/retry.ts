@@ -12,6 +12,12 @@ export interface RetryPolicy {
 const retryAfterMillis = (error: ChatAuthClientError): number | undefined =>
   error._tag === "TooManyRequests" && error.retryAfterSeconds !== undefined ? error.retryAfterSeconds * 1000 : undefined
 
+/** What a schedule needs to know of an error type: whether it is worth another attempt, and how long to wait. */
+export interface RetryClassifier<E> {
+  readonly isTransient: (error: E) => boolean
+  readonly retryAfterMillis: (error: E) => number | undefined
+}
+
 /**
  * Exponential backoff with jitter, within a budget that counts from `startedAt` (Clock time, ms).
  *
@@ -21,12 +27,13 @@ const retryAfterMillis = (error: ChatAuthClientError): number | undefined =>
  *   since the server has said when it will answer and it is too late for us;
  * - no wait ends after the budget, and no attempt starts once it is spent.
  */
-export const schedule = (
+export const scheduleFor = <E>(
   policy: RetryPolicy,
-  startedAt: number
-): Schedule.Schedule<readonly [ChatAuthClientError, number], ChatAuthClientError> => {
+  startedAt: number,
+  classifier: RetryClassifier<E>
+): Schedule.Schedule<readonly [E, number], E> => {
   const remaining = Effect.map(Clock.currentTimeMillis, (now) => startedAt + policy.budgetMs - now)
-  const backoff: Schedule.Schedule<Duration.Duration, ChatAuthClientError> = Schedule.exponential(
+  const backoff: Schedule.Schedule<Duration.Duration, E> = Schedule.exponential(
     Duration.millis(policy.baseDelayMs),
     2
   ).pipe(
@@ -35,20 +42,27 @@ export const schedule = (
   )
   return Schedule.passthrough(backoff).pipe(
     Schedule.intersect(Schedule.recurs(Math.max(0, policy.maxAttempts - 1))),
-    Schedule.whileInput(isTransientError),
+    Schedule.whileInput(classifier.isTransient),
     Schedule.whileInputEffect((error) =>
       Effect.map(remaining, (left) => {
         if (left <= 0) return false
-        const wait = retryAfterMillis(error)
+        const wait = classifier.retryAfterMillis(error)
         return wait === undefined || wait <= left
       })
     ),
     Schedule.modifyDelayEffect(([error], delay) =>
       Effect.map(remaining, (left) => {
-        const wait = retryAfterMillis(error)
+        const wait = classifier.retryAfterMillis(error)
         const wanted = wait === undefined ? Duration.toMillis(delay) : Math.max(wait, Duration.toMillis(delay))
         return Duration.millis(Math.max(0, Math.min(wanted, left)))
       })
     )
   )
 }
+
+/** The chatAuthenticate client's schedule. */
+export const schedule = (
+  policy: RetryPolicy,
+  startedAt: number
+): Schedule.Schedule<readonly [ChatAuthClientError, number], ChatAuthClientError> =>
+  scheduleFor(policy, startedAt, { isTransient: isTransientError, retryAfterMillis })
