@@ -8,7 +8,9 @@ import * as PgClient from "@effect/sql-pg/PgClient"
 import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
 import type { Duration, Scope } from "effect"
 import { Context, Effect, Layer, Redacted } from "effect"
+import * as NodeFs from "node:fs"
 import * as NodePath from "node:path"
+import { EXPECTED_SCHEMA } from "../../src/internal/sqlStore.js"
 import * as PgStore from "../../src/PgStore.js"
 import * as SqliteStore from "../../src/SqliteStore.js"
 import type { StoreService, StoreUnavailable } from "../../src/Store.js"
@@ -83,3 +85,24 @@ export const open = (
   options?: OpenOptions
 ): Effect.Effect<StoreService, StoreUnavailable, Scope.Scope> =>
   Effect.map(Layer.build(site.layer(options)), (context) => Context.get(context, Store))
+
+/**
+ * Everything the site holds, as text, read around the store: SQLite's files byte for byte (WAL included, so data
+ * not yet checkpointed is there too); PostgreSQL's rows of every table the migrations made.
+ */
+export const rawText = (site: StoreSite): Effect.Effect<string> =>
+  site.dialect === "sqlite"
+    ? Effect.sync(() =>
+      NodeFs.readdirSync(site.location)
+        .filter((file) => file.startsWith(SqliteStore.DATABASE_FILE))
+        .map((file) => NodeFs.readFileSync(NodePath.join(site.location, file)).toString("latin1"))
+        .join("\n")
+    )
+    : Effect.map(
+      Effect.forEach(Object.keys(EXPECTED_SCHEMA), (table) =>
+        site.query<{ readonly row: string | null }>(`SELECT string_agg(t::text, E'\\n') AS row FROM ${table} t`)),
+      (tables) =>
+        tables.map((rows) =>
+          rows[0]?.row ?? ""
+        ).join("\n")
+    )
