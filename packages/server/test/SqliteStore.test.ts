@@ -8,7 +8,7 @@ import * as NodePath from "node:path"
 import { DATABASE_FILE } from "../src/SqliteStore.js"
 import { StoreUnavailable } from "../src/Store.js"
 import { tempDataDir } from "./storeTestUtils.js"
-import { open, sqliteSite } from "./support/stores.js"
+import { open, rawText, sqliteSite } from "./support/stores.js"
 
 const modeOf = (path: string) => NodeFs.statSync(path).mode & 0o777
 
@@ -28,6 +28,39 @@ describe("SqliteStore", () => {
       expect(sidecars.sort()).toEqual([`${DATABASE_FILE}-shm`, `${DATABASE_FILE}-wal`])
       for (const name of sidecars) expect(modeOf(NodePath.join(dataDir, name))).toBe(0o600)
       expect(yield* site.query("PRAGMA journal_mode")).toEqual([{ journal_mode: "wal" }])
+    }))
+
+  it.scoped("a removed or rewritten private key leaves no copy in the file (secure_delete)", () =>
+    Effect.gen(function*() {
+      const site = yield* Effect.map(tempDataDir, sqliteSite)
+      const pem = (marker: string) => `-----BEGIN PRIVATE KEY-----\n${marker.repeat(200)}\n-----END PRIVATE KEY-----\n`
+      const material = (kid: string, marker: string) => ({
+        kid,
+        alg: "RS256" as const,
+        state: "retired" as const,
+        privateKeyPem: pem(marker),
+        certificatePem: "-----BEGIN CERTIFICATE-----\nc\n-----END CERTIFICATE-----\n",
+        createdAt: 1,
+        activatedAt: 1,
+        retiredAt: 2
+      })
+      yield* Effect.scoped(Effect.gen(function*() {
+        const store = yield* open(site)
+        yield* store.keys.insert(material("removed", "Removed-Key-Body/"))
+        yield* store.keys.insert(material("rewritten", "Rewritten-Key-Body/"))
+        yield* store.keys.insert(material("kept", "Kept-Key-Body/"))
+      }))
+      const raw = () => rawText(site)
+      expect(yield* raw()).toContain("Removed-Key-Body/")
+      yield* Effect.scoped(Effect.gen(function*() {
+        const store = yield* open(site)
+        yield* store.keys.remove("removed")
+        yield* store.keys.replacePrivateKey("rewritten", "enc:v1:sealed")
+      }))
+      const after = yield* raw()
+      expect(after).toContain("Kept-Key-Body/")
+      expect(after).not.toContain("Removed-Key-Body/")
+      expect(after).not.toContain("Rewritten-Key-Body/")
     }))
 
   it.scoped("an existing file with a wider mode is narrowed to 0600 at open", () =>
