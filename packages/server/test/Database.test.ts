@@ -6,7 +6,7 @@ import { Database } from "../src/Database.js"
 import { DATABASE_FILE } from "../src/SqliteStore.js"
 import { Store } from "../src/Store.js"
 import { tempDataDir } from "./storeTestUtils.js"
-import { freshDatabase } from "./support/testDatabase.js"
+import { testDatabaseUrl } from "./support/testDatabase.js"
 
 const readOptions = (env: Record<string, string>) =>
   Effect.either(Effect.withConfigProvider(Database.optionsConfig, ConfigProvider.fromMap(new Map(Object.entries(env)))))
@@ -22,7 +22,8 @@ describe("Database", () => {
       expect(sqlite.dialect).toBe("sqlite")
       expect(NodeFs.existsSync(NodePath.join(dataDir, DATABASE_FILE))).toBe(true)
 
-      const url = yield* freshDatabase
+      // The run's shared database: opening it only migrates it, which is safe beside any other test.
+      const url = testDatabaseUrl()
       const pg = yield* storeOf({ databaseUrl: Redacted.make(url), dataDir })
       expect(pg.dialect).toBe("postgresql")
       const parsed = new URL(url)
