@@ -155,3 +155,26 @@ describe("groupCommit", () => {
       expect(commit.pending()).toBe(0)
     }))
 })
+
+describe("groupCommit after its scope closed", () => {
+  it.scoped("a submit is written at once (it never waits for a writer that is gone); an enqueue is dropped", () =>
+    Effect.gen(function*() {
+      const batches: Array<ReadonlyArray<number>> = []
+      const dropped: Array<number> = []
+      const scope = yield* Scope.make()
+      const commit = yield* GroupCommit.make<number>({
+        linger: 0,
+        write: (items) => Effect.sync(() => void batches.push(items)),
+        onDropped: (count) => dropped.push(count)
+      }).pipe(Scope.extend(scope))
+      yield* commit.submit(1)
+      yield* Scope.close(scope, Exit.void)
+      const late = yield* Effect.fork(commit.submit(2))
+      for (let i = 0; i < 20; i++) yield* Effect.yieldNow()
+      expect(late.unsafePoll()).toEqual(Exit.void)
+      commit.enqueue(3)
+      expect(dropped).toEqual([1])
+      expect(batches).toEqual([[1], [2]])
+      expect(commit.pending()).toBe(0)
+    }))
+})
