@@ -3,6 +3,8 @@ import { defineConfig } from "vitest/config"
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    // Creates the run's PostgreSQL database and drops it (and every extra one) at the end; fails without PostgreSQL.
+    globalSetup: ["test/support/postgres.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000
   }

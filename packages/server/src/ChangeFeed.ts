@@ -66,6 +66,11 @@ export const make = (options: ChangeFeedOptions = {}): Effect.Effect<ChangeFeedS
     const handlers = new Map<StoreChange["topic"], Array<(change: StoreChange) => Effect.Effect<void>>>()
     let highest = yield* store.changes.latest().pipe(Effect.catchAllDefect(() => Effect.succeed(0)))
     const seen = new Set<number>()
+    // What is already in the overlap at start is history: seen. A change committed later with a lower id is not.
+    const history = yield* store.changes.since(Math.max(0, highest - OVERLAP), OVERLAP).pipe(
+      Effect.catchAllDefect(() => Effect.succeed([]))
+    )
+    for (const change of history) seen.add(change.id)
     const lock = yield* Effect.makeSemaphore(1)
     const wake = yield* Queue.sliding<void>(1)
     let healthy = true

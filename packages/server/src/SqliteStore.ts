@@ -4,6 +4,7 @@
  * - The data directory is created with mode 0700 and the database file with mode 0600 before SQLite opens it
  *   (SQLite gives its `-wal`/`-shm` files the database file's mode). The file holds the signing keys (sealed when
  *   `CHATAUTH_KEY_ENCRYPTION_SECRET` is set), so it is as secret as a key file: back it up and move it accordingly.
+ *   `secure_delete` is on: a key sealed later or removed leaves no readable copy in the file's free pages.
  * - WAL journal, `synchronous=NORMAL`: a commit survives the process being killed (`kill -9`); a power loss may drop
  *   the last commits, never corrupt the file. `busy_timeout` lets the CLI and the server share the file.
  * - At open: SQLite's `quick_check`, the migrations (recorded in `chatauth_migrations`), then a check that every
@@ -91,6 +92,8 @@ const open = (filename: string, options: SqliteStoreOptions) =>
     yield* Effect.gen(function*() {
       yield* sql.unsafe(`PRAGMA busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMillis ?? 5000))}`)
       yield* sql`PRAGMA synchronous = NORMAL`
+      // Deleted and rewritten content is zeroed, so a private key sealed or removed leaves no copy in free pages.
+      yield* sql`PRAGMA secure_delete = ON`
       yield* sql`PRAGMA foreign_keys = ON`
       const check = yield* sql<{ readonly quick_check: string }>`PRAGMA quick_check(1)`
       const verdict = check[0]?.quick_check ?? "no answer"

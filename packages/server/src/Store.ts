@@ -206,17 +206,20 @@ export class StoreUnavailable extends Schema.TaggedError<StoreUnavailable>()("St
 }) {}
 
 /**
- * A short, secret-free description of a failure's cause (a driver error's message and code).
+ * A short, secret-free, one-line description of a failure's cause (a driver error's message and code).
  *
  * @since 0.1.0
  * @category errors
  */
-export const causeText = (cause: unknown): string => {
+export const causeText = (cause: unknown): string => describeCause(cause).replace(/\s*[\r\n]+\s*/g, " ")
+
+// Drivers' messages may span lines (SQLite's integrity check lists one problem a line): joined by causeText.
+const describeCause = (cause: unknown): string => {
   if (cause instanceof Error) {
     const inner = (cause as { cause?: unknown }).cause
     const code = (cause as { code?: unknown }).code
     const own = typeof code === "string" ? `${cause.message} [${code}]` : cause.message
-    return inner instanceof Error && inner.message !== cause.message ? `${own}: ${causeText(inner)}` : own
+    return inner instanceof Error && inner.message !== cause.message ? `${own}: ${describeCause(inner)}` : own
   }
   return String(cause)
 }

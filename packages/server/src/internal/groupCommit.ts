@@ -5,7 +5,8 @@
  * One writer fiber takes whatever is queued (at most `maxBatch`), lingers `linger` so that requests finishing at
  * the same moment share the commit, writes, and settles the batch. A submitter that must not answer before its row
  * is durable awaits `submit`; `enqueue` rides along in the next batch without waiting (its loss on a failed write
- * is acceptable to its owner). Closing the scope writes what is queued.
+ * is acceptable to its owner). Closing the scope writes what is queued; after that a submit writes its item alone
+ * and an enqueue is dropped.
  *
  * @internal
  */
@@ -42,6 +43,8 @@ export const make = <A>(options: {
     const linger = Duration.decode(options.linger ?? Duration.millis(1))
     let queue: Array<Entry<A>> = []
     let wake: Deferred.Deferred<void> | undefined
+    // Once the scope closes there is no writer: a late submitter writes its item itself instead of waiting forever.
+    let closed = false
 
     const signal = () => {
       if (wake !== undefined) {
@@ -77,7 +80,10 @@ export const make = <A>(options: {
 
     const writer = yield* Effect.forkDaemon(Effect.forever(step))
     yield* Effect.addFinalizer(() =>
-      Fiber.interrupt(writer).pipe(
+      Effect.sync(() => {
+        closed = true
+      }).pipe(
+        Effect.zipRight(Fiber.interrupt(writer)),
         Effect.zipRight(Effect.suspend(function drain(): Effect.Effect<void> {
           return queue.length === 0 ? Effect.void : Effect.zipRight(writeBatch(takeBatch()), Effect.suspend(drain))
         }))
@@ -96,11 +102,13 @@ export const make = <A>(options: {
       submit: (item) =>
         Effect.flatMap(Deferred.make<void>(), (done) =>
           Effect.suspend(() => {
+            if (closed) return options.write([item])
             queue.push({ item, done })
             signal()
             return Deferred.await(done)
           })),
       enqueue: (item) => {
+        if (closed) return options.onDropped?.(1)
         dropOverflow()
         queue.push({ item, done: undefined })
         signal()

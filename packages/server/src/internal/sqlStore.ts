@@ -513,6 +513,7 @@ export const make = (
           "reset a failure counter",
           Effect.asVoid(sql`DELETE FROM auth_failures WHERE scope = ${scope} AND key = ${key}`)
         ),
+      // substr counts characters (code points) on both databases, not UTF-16 units as `length` does.
       unlockUser: (username) =>
         run(
           "unlock a caller",
@@ -521,7 +522,7 @@ export const make = (
             `user ${username}`,
             Effect.map(
               sql`DELETE FROM auth_failures WHERE (scope = 'user' AND key = ${username})
-                OR (scope = 'user-address' AND substr(key, 1, ${username.length + 1}) = ${`${username}:`})
+                OR (scope = 'user-address' AND substr(key, 1, ${[...username].length + 1}) = ${`${username}:`})
                 RETURNING key`,
               (rows) => rows.length
             ),
