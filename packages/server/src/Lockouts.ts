@@ -212,15 +212,18 @@ export const make = (
           expectedLockCount: lockCount
         }),
         (started) => {
-          if (!started) return Effect.void
+          if (!started) return Effect.succeed(false)
           known.set(`${counter.scope} ${counter.key}`, now + millis)
           options.onLockout?.(counter.scope)
-          return audit.lockout({
-            scope: counter.scope,
-            caller: counter.scope === "address" ? null : attempt.username ?? null,
-            clientAddress: counter.scope === "user" ? "*" : attempt.address,
-            seconds: Math.round(millis / 1000)
-          })
+          return Effect.as(
+            audit.lockout({
+              scope: counter.scope,
+              caller: counter.scope === "address" ? null : attempt.username ?? null,
+              clientAddress: counter.scope === "user" ? "*" : attempt.address,
+              seconds: Math.round(millis / 1000)
+            }),
+            true
+          )
         }
       )
     }
@@ -235,11 +238,21 @@ export const make = (
         let locked = 0
         for (const counter of counters) {
           const running = counter.lockedUntil > now
+          let lockedUntil = counter.lockedUntil
           if (!running && counter.failures >= rules[counter.scope].threshold) {
-            yield* startLock(counter, attempt, now)
+            const started = yield* startLock(counter, attempt, now)
+            if (!started) {
+              // Another failure (on this replica or another) started the lock between our count and our update:
+              // it runs all the same, so read it rather than answer from the counter we got before it started.
+              const [current] = yield* store.lockouts.read([{ scope: counter.scope, key: counter.key }])
+              if (current !== undefined) {
+                remember(current)
+                lockedUntil = current.lockedUntil
+              }
+            }
           }
           if (counter.scope === "user") continue
-          const until = known.get(`${counter.scope} ${counter.key}`) ?? counter.lockedUntil
+          const until = known.get(`${counter.scope} ${counter.key}`) ?? lockedUntil
           if (until > now) locked = Math.max(locked, until - now)
         }
         return locked
