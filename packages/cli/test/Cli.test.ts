@@ -5,9 +5,9 @@
 import { KeyStore, MediaList, TokenIssuer } from "@chatauth/core"
 import { TokenVerifier } from "@chatauth/core"
 import { CallerAuth } from "@chatauth/server/CallerAuth"
-import { SqliteStore } from "@chatauth/server/SqliteStore"
+import { servicesLayer } from "@chatauth/server/ChatAuthServer"
 import { describe, expect, it } from "@effect/vitest"
-import { Arbitrary, Effect, FastCheck, Layer, Logger, LogLevel, Redacted, Schema, TestClock } from "effect"
+import { Arbitrary, Effect, FastCheck, Logger, LogLevel, Redacted, Schema, TestClock } from "effect"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -264,7 +264,7 @@ const authenticateWith = (dataDir: string, username: string, password: string) =
   Effect.flatMap(
     CallerAuth,
     (auth) => Effect.either(auth.authenticate({ username, password: Redacted.make(password), clientAddress: "test" }))
-  ).pipe(Effect.provide(CallerAuth.layer().pipe(Layer.provide(SqliteStore.layer({ dataDir })))), quietly)
+  ).pipe(Effect.provide(servicesLayer({ dataDir })), quietly)
 
 describe("callers", () => {
   it.scoped("add (password from stdin), list, passwd, remove on a data directory", () =>

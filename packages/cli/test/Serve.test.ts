@@ -10,6 +10,7 @@ const noFlags = {
   host: Option.none<string>(),
   port: Option.none<number>(),
   dataDir: Option.none<string>(),
+  databaseUrl: Option.none<Redacted.Redacted<string>>(),
   config: Option.none<string>(),
   production: false
 }
