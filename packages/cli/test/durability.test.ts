@@ -18,7 +18,6 @@ import {
   callerClient,
   cli,
   type Replica,
-  type ReplicaOptions,
   startReplica,
   stopAllReplicas
 } from "./support/replicas.js"
@@ -85,39 +84,34 @@ const underLoad = (live: Array<Replica>, prefix: string, workers: number) => {
   }
 }
 
-/**
- * Kills the oldest live replica with SIGKILL while it serves; resolves once it is dead, with its replacement
- * starting in the background (joining `live` once it listens).
- */
-const killOldest = async (live: Array<Replica>, options: ReplicaOptions) => {
+/** Resolves once `more` tokens have arrived since the call (or after 30 s): each kill hits a replica at work. */
+const whenReceived = async (load: { readonly received: ReadonlyArray<string> }, more: number) => {
+  const target = load.received.length + more
+  const deadline = Date.now() + 30_000
+  while (load.received.length < target && Date.now() < deadline) await sleep(50)
+}
+
+/** Kills the oldest live replica with SIGKILL while it serves, and takes it out of the rotation. */
+const killOldest = async (live: Array<Replica>) => {
   const victim = live[0]
   const killed = await victim.kill()
   expect(killed.signal).toBe("SIGKILL")
   live.splice(live.indexOf(victim), 1)
-  return {
-    replacement: startReplica(options).then((replica) => {
-      live.push(replica)
-      return replica
-    })
-  }
 }
 
 describe("every 201 a client received has its audit row after kill -9 under load", () => {
-  it("PostgreSQL, three replicas, three kills", async () => {
+  it("PostgreSQL, four replicas, three of them killed in turn", async () => {
     database = await createTestDatabase()
     const options = { databaseUrl: database.url }
-    const live: Array<Replica> = await Promise.all([0, 1, 2].map(() => startReplica(options)))
+    // A fourth replica keeps serving after the third kill; no restarts needed: the rows are in the database.
+    const live: Array<Replica> = await Promise.all([0, 1, 2, 3].map(() => startReplica(options)))
     const load = underLoad(live, "pg-durable", 6)
-    const replacements: Array<Promise<Replica>> = []
     try {
-      // Each of the three original replicas in turn, while at least one other serves.
       for (let kill = 0; kill < 3; kill++) {
-        await sleep(1_500)
-        while (live.length < 2) await Promise.race(replacements)
-        replacements.push((await killOldest(live, options)).replacement)
+        await whenReceived(load, 40)
+        await killOldest(live)
       }
-      await Promise.all(replacements)
-      await sleep(1_000)
+      await whenReceived(load, 20)
     } finally {
       await load.stop()
     }
@@ -128,24 +122,24 @@ describe("every 201 a client received has its audit row after kill -9 under load
     )
     const audited = new Set(rows.map((row) => row.auth_user_name))
     const lost = load.received.filter((name) => !audited.has(name))
-    expect(load.received.length).toBeGreaterThan(100)
+    expect(load.received.length).toBeGreaterThanOrEqual(100)
     expect(lost, `${load.received.length} tokens received; refusals: ${JSON.stringify(load.failures)}`).toEqual([])
     // And nothing issued twice: one row per name.
     expect(rows.length).toBe(audited.size)
   }, 150_000)
 
-  it("SQLite, one replica, two kills", async () => {
+  it("SQLite, one replica, killed, started again, killed again", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "chatauth-durability-"))
     dirs.push(dataDir)
-    const options = { dataDir }
-    const live: Array<Replica> = [await startReplica(options)]
+    const live: Array<Replica> = [await startReplica({ dataDir })]
     const load = underLoad(live, "sqlite-durable", 4)
     try {
-      for (let kill = 0; kill < 2; kill++) {
-        await sleep(1_500)
-        await (await killOldest(live, options)).replacement
-      }
-      await sleep(1_000)
+      await whenReceived(load, 40)
+      await killOldest(live)
+      // The crashed store opens again and serves.
+      live.push(await startReplica({ dataDir }))
+      await whenReceived(load, 20)
+      await killOldest(live)
     } finally {
       await load.stop()
     }
@@ -157,7 +151,7 @@ describe("every 201 a client received has its audit row after kill -9 under load
     )
     const audited = new Set(events.filter((event) => event.outcome === "issued").map((event) => event.authUserName))
     const lost = load.received.filter((name) => !audited.has(name))
-    expect(load.received.length).toBeGreaterThan(50)
+    expect(load.received.length).toBeGreaterThanOrEqual(40)
     expect(lost, `${load.received.length} tokens received; refusals: ${JSON.stringify(load.failures)}`).toEqual([])
   }, 150_000)
 })

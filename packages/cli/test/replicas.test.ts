@@ -280,21 +280,31 @@ describe("three replicas on one PostgreSQL database", () => {
         clients.map((client, i) => client.authenticate({ authUserName: `burst-user-${i}` }))
       )
       const counts: Record<string, number> = {}
-      for (const answer of answers) counts[statusOf(answer)] = (counts[statusOf(answer)] ?? 0) + 1
+      for (const answer of answers) {
+        const kind = Either.isLeft(answer) && answer.left._tag === "ServerError"
+          ? `ServerError ${answer.left.status}`
+          : statusOf(answer)
+        counts[kind] = (counts[kind] ?? 0) + 1
+      }
+      const seen = JSON.stringify(counts)
       // Counted and checked atomically in the database: the threshold's worth of 401s at most (the failure that
-      // reaches it is answered 429), whatever the interleaving; every other answer is a 429.
-      expect(counts.Unauthorized ?? 0).toBeLessThanOrEqual(20)
-      expect((counts.Unauthorized ?? 0) + (counts.TooManyRequests ?? 0)).toBe(100)
-      expect(counts.TooManyRequests).toBeGreaterThanOrEqual(80)
+      // reaches it is answered 429), whatever the interleaving. Every other answer is a 429, except that a replica
+      // whose database calls queue past their bound on an overloaded machine answers 503 (never 500, never a hang).
+      expect(counts.Unauthorized ?? 0, seen).toBeLessThanOrEqual(20)
+      const overloaded = counts["ServerError 503"] ?? 0
+      expect((counts.Unauthorized ?? 0) + (counts.TooManyRequests ?? 0) + overloaded, seen).toBe(100)
+      expect(counts.TooManyRequests ?? 0, seen).toBeGreaterThanOrEqual(80 - overloaded)
     } finally {
       await Promise.all(clients.map((client) => client.dispose()))
     }
-    // The address is locked on every replica, whatever the credentials.
-    for (const replica of replicas) {
-      expect(statusOf(await authenticateOnce(replica.url, svc, { authUserName: "burst-after" }, burstAddress))).toBe(
-        "TooManyRequests"
-      )
-    }
+    // The address is locked on every replica, whatever the credentials (polled: a replica that answered 503 above
+    // is ready again within a second).
+    await pollEveryReplica(
+      (replica) => authenticateOnce(replica.url, svc, { authUserName: "burst-after" }, burstAddress),
+      (answer) => statusOf(answer) === "TooManyRequests",
+      Date.now(),
+      "the burst's address locked"
+    )
   }, 120_000)
 
   it("one audit trail: events from every replica, lockouts included, in `audit list --json`", async () => {
