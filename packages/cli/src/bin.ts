@@ -27,7 +27,13 @@ Cli.main(process.argv, version).pipe(
     disableErrorReporting: true,
     disablePrettyLogger: true,
     // SIGINT/SIGTERM interrupt the run: `serve` then stops gracefully, and that is a normal end (0).
-    teardown: (exit, onExit) =>
-      onExit(Exit.isSuccess(exit) ? Number(exit.value) : Cause.isInterruptedOnly(exit.cause) ? 0 : 1)
+    teardown: (exit, onExit) => {
+      const code = Exit.isSuccess(exit) ? Number(exit.value) : Cause.isInterruptedOnly(exit.cause) ? 0 : 1
+      onExit(code)
+      // A finished command ends even if a library left a handle open (a PostgreSQL connection whose opening was
+      // interrupted by the end of the command stays open): the process normally exits at once when its event loop
+      // drains; this unref'd timer only fires when something keeps it alive, after output has had time to flush.
+      setTimeout(() => process.exit(code), 500).unref()
+    }
   })
 )

@@ -80,7 +80,9 @@ describe("chatauth serve: start failures", () => {
     writeFileSync(join(dataDir, "chatauth.db"), Buffer.from(Array.from({ length: 16_384 }, (_, i) => (i * 7919) % 251)))
     chmodSync(join(dataDir, "chatauth.db"), 0o600)
     const line = failureLine(await serve(["--data-dir", dataDir]))
-    expect(line).toBe(`chatauth: cannot open the SQLite store ${dataDir}/chatauth.db (file is not a database [SQLITE_NOTADB])`)
+    expect(line).toBe(
+      `chatauth: cannot open the SQLite store ${dataDir}/chatauth.db (file is not a database [SQLITE_NOTADB])`
+    )
   }, 60_000)
 
   it("a database path that is a directory", async () => {

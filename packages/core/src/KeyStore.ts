@@ -446,7 +446,12 @@ const makeUnsafe = (initial: Iterable<SigningKey>, now: number): KeyStore.Servic
   let published: { readonly keys: ReadonlyArray<PublicJwk> } = { keys: [] }
 
   const refresh = () => {
-    snapshot = Array.from(byKid.values()).sort((a, b) => stateOrder[a.state] - stateOrder[b.state])
+    // A total order (state, then age, then kid): replicas that learnt of the same keys in different orders publish
+    // the same JWKS, byte for byte, and so the same ETag.
+    snapshot = Array.from(byKid.values()).sort((a, b) =>
+      stateOrder[a.state] - stateOrder[b.state] || a.createdAt - b.createdAt ||
+      (a.kid < b.kid ? -1 : a.kid > b.kid ? 1 : 0)
+    )
     published = { keys: snapshot.map((key) => key.publicJwk) }
     const active = snapshot.find((key) => key.state === "active")
     current = active === undefined ? noActiveKey : Effect.succeed(active)

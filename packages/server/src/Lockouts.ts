@@ -222,15 +222,18 @@ export const make = (
           expectedLockCount: lockCount
         }),
         (started) => {
-          if (!started) return Effect.void
+          if (!started) return Effect.succeed(false)
           known.set(`${counter.scope} ${counter.key}`, now + millis)
           options.onLockout?.(counter.scope)
-          return audit.lockout({
-            scope: counter.scope,
-            caller: counter.scope === "address" ? null : attempt.username ?? null,
-            clientAddress: counter.scope === "user" ? "*" : attempt.address,
-            seconds: Math.round(millis / 1000)
-          })
+          return Effect.as(
+            audit.lockout({
+              scope: counter.scope,
+              caller: counter.scope === "address" ? null : attempt.username ?? null,
+              clientAddress: counter.scope === "user" ? "*" : attempt.address,
+              seconds: Math.round(millis / 1000)
+            }),
+            true
+          )
         }
       )
     }

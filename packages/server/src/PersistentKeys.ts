@@ -411,8 +411,11 @@ export const make = (
         const key = yield* generateKey({ alg, state: "next" })
         yield* decided(Effect.gen(function*() {
           if (Option.isSome(yield* newestNext)) return
-          if ((yield* Clock.currentTimeMillis) < (yield* activeSince) + interval - lead) return
-          yield* keyStore.add(key)
+          const now = yield* Clock.currentTimeMillis
+          if (now < (yield* activeSince) + interval - lead) return
+          // Dated when it is published, not when its generation began (seconds earlier on a loaded machine): the
+          // publish lead before it signs counts from here.
+          yield* keyStore.add({ ...key, createdAt: now })
           yield* Effect.logInfo("Published a next signing key (scheduled)").pipe(Effect.annotateLogs("kid", key.kid))
         })).pipe(Effect.ignore)
       })
