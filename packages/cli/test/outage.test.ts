@@ -158,7 +158,7 @@ describe("PostgreSQL unreachable", () => {
       expect(lines[lines.length - 1]).toBe(plain[0])
       expect(plain[0]).toMatch(
         new RegExp(
-          `^chatauth: cannot start: cannot reach PostgreSQL at 127\\.0\\.0\\.1:${proxy.port}/${
+          `^chatauth: cannot reach PostgreSQL at 127\\.0\\.0\\.1:${proxy.port}/${
             database!.name
           } \\(.+\\)$`
         )
