@@ -202,6 +202,36 @@ const summary = (result: ChatAuthResult, nowMillis: number): string => {
 }
 
 /**
+ * How `chatauth authenticate --help` groups its options: the connection first, the body's attribute flags (one per
+ * request attribute, over 30) listed by name only.
+ *
+ * @since 0.2.0
+ * @category help
+ */
+export const helpGroups: ReadonlyArray<{
+  readonly title: string
+  readonly options: ReadonlyArray<string>
+  readonly compact?: boolean
+  readonly note?: string
+}> = [
+  {
+    title: "CONNECTION",
+    options: ["base-url", "username", "password", "base-path", "framework-version", "metadata-context", "timeout-ms"]
+  },
+  { title: "REQUEST", options: ["auth-user-name", "data", "only-data"] },
+  {
+    title: "REQUEST ATTRIBUTES",
+    note: "One flag per attribute of the request, in kebab case (queueId is --queue-id), each taking the attribute's " +
+      "value; they override the same attributes of --data.",
+    options: describedAttributes.map((attribute) => flagName(attribute.name)).filter((name) =>
+      name !== "auth-user-name"
+    ),
+    compact: true
+  },
+  { title: "OUTPUT", options: ["json"] }
+]
+
+/**
  * `chatauth authenticate --base-url URL --auth-user-name NAME [attribute flags] [--data @file.json] [--json]`.
  *
  * @since 0.1.0

@@ -113,8 +113,23 @@ const ensureCallers = (options: ServerOptions, print: (line: string) => void) =>
       }
       return undefined
     }
-    if (options.development !== true) return undefined
     const existing = yield* callers.listCallers()
+    const dataDir = options.dataDir ?? DEFAULT_DATA_DIR
+    if (options.development !== true) {
+      if (existing.length === 0) {
+        print(
+          `chatauth: warning: there are no callers, so nobody can call chatAuthenticate; add one with ` +
+            `\`chatauth callers add NAME --data-dir ${dataDir}\` (or set CHATAUTH_BOOTSTRAP_CALLER=user:password)`
+        )
+      }
+      return undefined
+    }
+    if (existing.some((caller) => caller.username === DEV_USERNAME)) {
+      print(
+        `chatauth: development mode: the caller "${DEV_USERNAME}" exists (its password was shown at its first start); ` +
+          `to set a new one: chatauth callers passwd ${DEV_USERNAME} --data-dir ${dataDir}`
+      )
+    }
     if (existing.length > 0) return undefined
     const password = Redacted.make(randomBytes(18).toString("base64url"))
     yield* callers.addCaller({ username: DEV_USERNAME, password })
@@ -226,8 +241,12 @@ export const start = (
 export const serve = (options: ServerOptions = {}): Effect.Effect<void, ServerStartError> =>
   Effect.scoped(Effect.gen(function*() {
     const stop = yield* Deferred.make<void>()
-    const server = yield* start(options)
     const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`))
+    // Finalizers run last-added first: "stopping" as the stop begins (a signal may interrupt this fiber rather than
+    // reach `stop`), "stopped" once the server, the audit log and the store are closed.
+    yield* Effect.addFinalizer(() => Effect.sync(() => print("chatauth: stopped")))
+    const server = yield* start(options)
+    yield* Effect.addFinalizer(() => Effect.sync(() => print("chatauth: stopping")))
     print(`chatauth: listening on ${server.url} (JWKS ${server.url}/.well-known/jwks.json, docs ${server.url}/docs)`)
     const onSignal = () => Deferred.unsafeDone(stop, Effect.void)
     process.once("SIGTERM", onSignal)
@@ -239,5 +258,4 @@ export const serve = (options: ServerOptions = {}): Effect.Effect<void, ServerSt
       })
     )
     yield* Deferred.await(stop)
-    print("chatauth: stopping")
   }))
