@@ -25,6 +25,7 @@ import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
 import * as HttpLayerRouter from "@effect/platform/HttpLayerRouter"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import * as OpenApi from "@effect/platform/OpenApi"
 import { Context, Duration, Effect, Layer, Option, Redacted, Ref } from "effect"
 import { createHash } from "node:crypto"
 import { CallerAuth } from "./CallerAuth.js"
@@ -36,6 +37,7 @@ import {
   type WireRequest,
   type WireResponse
 } from "./ChatAuthenticateHandler.js"
+import { VERSION } from "./internal/version.js"
 import { Metrics } from "./Metrics.js"
 import { PersistentKeys } from "./PersistentKeys.js"
 import { Readiness } from "./Readiness.js"
@@ -198,6 +200,9 @@ const DocsLive = (path: `/${string}`) =>
     })
   )
 
+// The OpenAPI document and the docs page carry this package's version (the contract's own default is 0.0.1).
+const PublishedApi = Api.annotate(OpenApi.Version, VERSION)
+
 /**
  * The routes of the contract, the OpenAPI document and the docs page, on `HttpApiBuilder`'s router.
  *
@@ -205,7 +210,7 @@ const DocsLive = (path: `/${string}`) =>
  * @category layers
  */
 export const layer = (options: OriginOptions) => {
-  const ApiLive = HttpApiBuilder.api(Api).pipe(
+  const ApiLive = HttpApiBuilder.api(PublishedApi).pipe(
     Layer.provide([ChatAuthenticateGroupLive(options), KeysGroupLive, OperationsGroupLive]),
     Layer.provide(CallerAuthenticationLive)
   )
