@@ -8,7 +8,7 @@
  * missing one is asked for, elsewhere it is a usage error (exit 2). The password is never printed.
  *
  * Success prints a summary (site, domain, pool, engagement URL, token expiry) or, with `--json`, the item as the
- * server answered it. A refusal exits 1 with the status and the server's reason on standard error.
+ * server answered it, or with `--jwt-only` the token alone (for `JWT=$(chatauth authenticate … --jwt-only)`). A refusal exits 1 with the status and the server's reason on standard error.
  *
  * @example
  * // $ CHATAUTH_PASSWORD=s3cret chatauth authenticate --base-url http://127.0.0.1:8080 --username svc \
@@ -92,7 +92,10 @@ const settings = {
     Options.withDescription("A JSON request body, inline or @file.json; the attribute flags override its attributes"),
     Options.optional
   ),
-  json: Options.boolean("json").pipe(Options.withDescription("Print the answer (the item) as JSON"))
+  json: Options.boolean("json").pipe(Options.withDescription("Print the answer (the item) as JSON")),
+  jwtOnly: Options.boolean("jwt-only").pipe(
+    Options.withDescription("Print the token alone, one line: JWT=$(chatauth authenticate … --jwt-only)")
+  )
 }
 
 const readData = (
@@ -228,7 +231,7 @@ export const helpGroups: ReadonlyArray<{
     ),
     compact: true
   },
-  { title: "OUTPUT", options: ["json"] }
+  { title: "OUTPUT", options: ["json", "jwt-only"] }
 ]
 
 /**
@@ -242,6 +245,9 @@ export const authenticateCommand = Command.make(
   { ...settings, attributes: attributeOptions },
   (options) =>
     Effect.gen(function*() {
+      if (options.json && options.jwtOnly) {
+        return yield* Effect.fail(CliError.usage("--json and --jwt-only exclude each other: choose one"))
+      }
       const body: Record<string, unknown> = { ...(yield* readData(options.data)) }
       for (const [name, value] of Object.entries(options.attributes)) {
         if (Option.isSome(value)) body[name] = value.value
@@ -290,6 +296,7 @@ export const authenticateCommand = Command.make(
         Effect.mapError(describeFailure)
       )
       if (options.json) return yield* Output.json(Schema.encodeSync(ChatAuthenticateItem)(result.item))
+      if (options.jwtOnly) return yield* Output.line(result.item.jwt)
       yield* Output.line(summary(result, yield* Clock.currentTimeMillis))
     })
 ).pipe(

@@ -2,8 +2,8 @@
  * `chatauth keys list|rotate|activate|prune`: the server's signing keys, in its data directory.
  *
  * These commands open the same SQLite store the server uses (`--data-dir`, else `CHATAUTH_DATA_DIR`, else
- * `./.chatauth`). A running server loads its keys when it starts: a key rotated, activated or pruned here is
- * published / used by a running server at its next start.
+ * `./.chatauth`). A running server on the same store picks a key rotated, activated or pruned here up within
+ * seconds: it publishes it, or signs with it.
  *
  * @example
  * // $ chatauth keys rotate --data-dir /var/lib/chatauth
@@ -84,7 +84,7 @@ const list = Command.make(
     })
 ).pipe(Command.withDescription("List the signing keys: kid, algorithm, state and times"))
 
-const RUNNING_SERVER_NOTE = "A running server on this data directory picks the change up within 10 seconds."
+const RUNNING_SERVER_NOTE = "A running server on this data directory picks the change up within 2 seconds."
 
 const rotate = Command.make(
   "rotate",

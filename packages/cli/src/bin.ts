@@ -12,7 +12,7 @@ import * as Cli from "./Cli.js"
 // Logs are diagnostics: standard error, so that standard output stays the command's output (JSON included).
 // Structured (one JSON object a line) for machines — the default when standard error is not a terminal — and
 // readable for people at a terminal; CHATAUTH_LOG_FORMAT=json|logfmt|pretty chooses. Colours only at a terminal,
-// and never with NO_COLOR set (https://no-color.org).
+// and never with NO_COLOR set.
 const logFormat = process.env.CHATAUTH_LOG_FORMAT ?? (process.stderr.isTTY ? "pretty" : "json")
 const colors = process.stderr.isTTY === true && (process.env.NO_COLOR ?? "") === ""
 const logger = logFormat === "pretty"
