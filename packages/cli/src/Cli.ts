@@ -147,9 +147,10 @@ const usageMessage = (error: ValidationError.ValidationError, node: CommandTree.
  */
 export const help = (path: ReadonlyArray<string>): string | undefined => {
   const { node, rest } = CommandTree.resolve(tree(), path)
-  if (rest.length > 0 || node.path.length === 0) return undefined
-  return Help.render(node, helpGroups.get(node.path.join(" ")))
+  return rest.length > 0 || node.path.length === 0 ? undefined : renderHelp(node)
 }
+
+const renderHelp = (node: CommandTree.Node): string => Help.render(node, helpGroups.get(node.path.join(" ")))
 
 /**
  * Parses and runs a command line (`argv` as `process.argv`: the runtime and script first).
@@ -182,7 +183,7 @@ export const run = (
     const end = rest.indexOf("--")
     const options = end === -1 ? rest : rest.slice(0, end)
     if (node.path.length > 0 && (options.includes("--help") || options.includes("-h"))) {
-      return Console.log(Help.render(node, helpGroups.get(node.path.join(" "))))
+      return Console.log(renderHelp(node))
     }
     if (node.children.size > 0) {
       const names = [...node.children.keys()]

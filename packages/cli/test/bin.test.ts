@@ -5,7 +5,7 @@
 import { KeyStore, TokenIssuer } from "@chatauth/core"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, TestClock } from "effect"
-import { spawnSync } from "node:child_process"
+import { execFile } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -39,23 +39,37 @@ describe("the executable", () => {
     expect(results[2].stdout).toContain("--password-stdin")
   }, 120_000)
 
-  it("prints help and errors without escape codes off a terminal, and the package's version", () => {
+  it("prints help and errors without escape codes off a terminal, and the package's version", async () => {
     const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
       version: string
     }
+    // Raw output: the helpers strip escape codes.
     const raw = (args: ReadonlyArray<string>, env: Record<string, string> = {}) =>
-      spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", env: { ...process.env, ...env } })
-    for (const env of [{}, { NO_COLOR: "1" }] as Array<Record<string, string>>) {
-      for (const args of [["authenticate", "--help"], ["token", "verify", "--help"], ["keys", "list", "--bogus"]]) {
-        const result = raw(args, env)
-        // eslint-disable-next-line no-control-regex
-        expect(result.stdout + result.stderr, args.join(" ")).not.toMatch(/\u001b\[/)
-      }
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+        execFile(
+          process.execPath,
+          [BIN, ...args],
+          { env: { ...process.env, ...env } },
+          (error, stdout, stderr) => resolve({ code: error === null ? 0 : Number(error.code), stdout, stderr })
+        )
+      )
+    const [help, noColor, bogus, printed] = await Promise.all([
+      raw(["authenticate", "--help"]),
+      raw(["token", "verify", "--help"], { NO_COLOR: "1" }),
+      raw(["authenticate", "--bogus"]),
+      raw(["--version"])
+    ])
+    for (const result of [help, noColor, bogus]) {
+      // eslint-disable-next-line no-control-regex
+      expect(result.stdout + result.stderr).not.toMatch(/\u001b\[/)
     }
-    const bogus = raw(["authenticate", "--bogus"])
-    expect(bogus.status).toBe(2)
-    expect(bogus.stderr).toBe("chatauth: unknown option --bogus (see chatauth authenticate --help)\n")
-    expect(raw(["--version"]).stdout).toBe(`${version}\n`)
+    expect(help.stdout).toContain("REQUEST ATTRIBUTES")
+    expect(bogus).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: "chatauth: unknown option --bogus (see chatauth authenticate --help)\n"
+    })
+    expect(printed.stdout).toBe(`${version}\n`)
   }, 60_000)
 
   it("exits 2 on an unknown flag, with the complaint on stderr", async () => {
