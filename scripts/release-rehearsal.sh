@@ -10,7 +10,9 @@
 #      and checks there that `npx chatauth --version` prints the released version and that a token issued by core's
 #      TokenIssuer verifies with `chatauth token verify`;
 #   6. stops the registry and removes everything it made, however it ends.
-# Build first (scripts/bootstrap.sh). Verdaccio is installed once per machine, under the cache directory.
+# Build first (scripts/bootstrap.sh). Verdaccio is installed once per machine, under the cache directory, where it
+# also keeps what it proxies from the npm registry between runs (never @chatauth/*, which live only for one run);
+# runs on one machine take turns.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -23,6 +25,12 @@ for pkg in core client server cli; do
   [ -d "packages/$pkg/dist" ] || { say "packages/$pkg is not built: run bash scripts/bootstrap.sh first" >&2; exit 1; }
 done
 
+tool_cache="${CHATAUTH_TOOL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/chatauth}"
+mkdir -p "$tool_cache"
+exec 9>"$tool_cache/release-rehearsal.lock"
+flock 9
+storage="$tool_cache/verdaccio-storage"
+
 scratch=$(mktemp -d)
 registry_pid=""
 cleanup() {
@@ -30,7 +38,7 @@ cleanup() {
     kill "$registry_pid" 2>/dev/null || true
     wait "$registry_pid" 2>/dev/null || true
   fi
-  rm -rf "$scratch"
+  rm -rf "$scratch" "$storage/@chatauth"
 }
 trap cleanup EXIT
 
@@ -62,7 +70,7 @@ say "changeset version: core $core_version, client $(version_of client), server 
 pnpm install --frozen-lockfile --offline --ignore-scripts --loglevel error >/dev/null
 
 # 3. The registry. Verdaccio 6.8 runs on Node 20 once node-fetch is pinned to 2.7 (6.10 needs Node 22).
-verdaccio_dir="${CHATAUTH_TOOL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/chatauth}/verdaccio-6.8.0"
+verdaccio_dir="$tool_cache/verdaccio-6.8.0"
 if [ ! -x "$verdaccio_dir/node_modules/.bin/verdaccio" ]; then
   say "installing verdaccio 6.8.0 into $verdaccio_dir"
   mkdir -p "$verdaccio_dir"
@@ -73,8 +81,9 @@ fi
 port=$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close() })')
 registry="http://127.0.0.1:$port/"
 upstream=$(npm config get registry)
+rm -rf "$storage/@chatauth"
 cat > "$scratch/verdaccio.yaml" <<YAML
-storage: $scratch/storage
+storage: $storage
 auth:
   htpasswd:
     file: $scratch/htpasswd
@@ -82,6 +91,7 @@ uplinks:
   npmjs:
     url: $upstream
     timeout: 60s
+    maxage: 60m
 packages:
   "@chatauth/*":
     access: \$all
