@@ -124,6 +124,8 @@ const tree = (() => {
 // Per command, how its --help groups the options.
 const helpGroups: ReadonlyMap<string, ReadonlyArray<Help.Group>> = new Map([["authenticate", authenticateHelpGroups]])
 
+const LOG_LEVELS = ["all", "trace", "debug", "info", "warning", "error", "fatal", "none"]
+
 const hint = (node: CommandTree.Node) => ` (see ${["chatauth", ...node.path, "--help"].join(" ")})`
 
 // `@effect/cli`'s complaints read "Expected to find option: '--jwks'"; ours are sentences in the same voice.
@@ -178,6 +180,11 @@ export const run = (
       const takesValue = CommandTree.builtInOptions.get(args[index].split("=")[0]) === true
       globals.push(args[index++])
       if (takesValue && !args[index - 1].includes("=") && index < args.length) globals.push(args[index++])
+    }
+    const level = globals.find((_, i) => globals[i - 1] === "--log-level") ??
+      globals.find((word) => word.startsWith("--log-level="))?.slice("--log-level=".length)
+    if (level !== undefined && !LOG_LEVELS.includes(level)) {
+      return Effect.fail(CliError.usage(`--log-level must be one of ${LOG_LEVELS.join(", ")}; got ${level}`))
     }
     const { node, rest } = CommandTree.resolve(tree(), args.slice(index))
     const end = rest.indexOf("--")

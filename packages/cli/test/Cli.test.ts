@@ -95,6 +95,7 @@ describe("help and usage", () => {
           ["frobnicate"],
           ["token", "verify", "a.b.c", "--jwks", "x", "--clock-tolerance", "soon"],
           ["token", "verify", "a.b.c", "--jwks"],
+          ["--log-level", "loud", "medialist", "parse", "CHAT"],
           ["token"],
           []
         ]
