@@ -8,7 +8,7 @@
  * missing one is asked for, elsewhere it is a usage error (exit 2). The password is never printed.
  *
  * Success prints a summary (site, domain, pool, engagement URL, token expiry) or, with `--json`, the item as the
- * server answered it. A refusal exits 1 with the status and the server's reason on standard error.
+ * server answered it, or with `--jwt-only` the token alone (for `JWT=$(chatauth authenticate … --jwt-only)`). A refusal exits 1 with the status and the server's reason on standard error.
  *
  * @example
  * // $ CHATAUTH_PASSWORD=s3cret chatauth authenticate --base-url http://127.0.0.1:8080 --username svc \
@@ -105,7 +105,10 @@ export const settings = {
     Options.withDescription("A JSON request body, inline or @file.json; the attribute flags override its attributes"),
     Options.optional
   ),
-  json: Options.boolean("json").pipe(Options.withDescription("Print the answer (the item) as JSON"))
+  json: Options.boolean("json").pipe(Options.withDescription("Print the answer (the item) as JSON")),
+  jwtOnly: Options.boolean("jwt-only").pipe(
+    Options.withDescription("Print the token alone, one line: JWT=$(chatauth authenticate … --jwt-only)")
+  )
 }
 
 const readData = (
@@ -220,8 +223,9 @@ const summary = (result: ChatAuthResult, nowMillis: number): string => {
  * @since 0.1.0
  * @category options
  */
-export type AuthenticateOptions = Command.Command.ParseConfig<
-  typeof settings & { readonly attributes: typeof attributeOptions }
+export type AuthenticateOptions = Omit<
+  Command.Command.ParseConfig<typeof settings & { readonly attributes: typeof attributeOptions }>,
+  "jwtOnly"
 >
 
 /**
@@ -282,6 +286,36 @@ export const authenticateWith = (
   })
 
 /**
+ * How `chatauth authenticate --help` groups its options: the connection first, the body's attribute flags (one per
+ * request attribute, over 30) listed by name only.
+ *
+ * @since 0.2.0
+ * @category help
+ */
+export const helpGroups: ReadonlyArray<{
+  readonly title: string
+  readonly options: ReadonlyArray<string>
+  readonly compact?: boolean
+  readonly note?: string
+}> = [
+  {
+    title: "CONNECTION",
+    options: ["base-url", "username", "password", "base-path", "framework-version", "metadata-context", "timeout-ms"]
+  },
+  { title: "REQUEST", options: ["auth-user-name", "data", "only-data"] },
+  {
+    title: "REQUEST ATTRIBUTES",
+    note: "One flag per attribute of the request, in kebab case (queueId is --queue-id), each taking the attribute's " +
+      "value; they override the same attributes of --data.",
+    options: describedAttributes.map((attribute) => flagName(attribute.name)).filter((name) =>
+      name !== "auth-user-name"
+    ),
+    compact: true
+  },
+  { title: "OUTPUT", options: ["json", "jwt-only"] }
+]
+
+/**
  * `chatauth authenticate --base-url URL --auth-user-name NAME [attribute flags] [--data @file.json] [--json]`.
  *
  * @since 0.1.0
@@ -292,11 +326,15 @@ export const authenticateCommand = Command.make(
   { ...settings, attributes: attributeOptions },
   (options) =>
     Effect.gen(function*() {
+      if (options.json && options.jwtOnly) {
+        return yield* Effect.fail(CliError.usage("--json and --jwt-only exclude each other: choose one"))
+      }
       const result = yield* authenticateWith(options)
       if (options.json) {
         const { ChatAuthenticateItem } = yield* Effect.promise(() => import("@chatauth/core/ChatAuthenticate"))
         return yield* Output.json(Schema.encodeSync(ChatAuthenticateItem)(result.item))
       }
+      if (options.jwtOnly) return yield* Output.line(result.item.jwt)
       yield* Output.line(summary(result, yield* Clock.currentTimeMillis))
     })
 ).pipe(

@@ -25,8 +25,11 @@ import { attributeOptions, authenticateWith, settings } from "./Authenticate.js"
 import { CliError } from "./CliError.js"
 import { Stdio } from "./internal/stdio.js"
 
+// Every option of `authenticate` but `--jwt-only`: a chat prints events, not a token.
+const { jwtOnly: _jwtOnly, ...connectionSettings } = settings
+
 const chatOptions = {
-  ...settings,
+  ...connectionSettings,
   json: Options.boolean("json").pipe(Options.withDescription("Print one JSON object per event on standard output")),
   scheme: Options.choice("scheme", ["https", "http"] as const).pipe(
     Options.withDescription(

@@ -131,15 +131,17 @@ const verify = Command.make(
       Options.optional
     ),
     issuer: Options.text("issuer").pipe(
-      Options.withDescription("The expected iss"),
+      Options.withDescription("The expected iss (default Fusion Apps)"),
       Options.withDefault("Fusion Apps")
     ),
     clockTolerance: Options.integer("clock-tolerance").pipe(
-      Options.withDescription("Tolerated clock skew for exp and iat, in seconds"),
+      Options.withDescription(
+        `Tolerated clock skew for exp and iat, in seconds (default ${DEFAULT_CLOCK_TOLERANCE_SECONDS})`
+      ),
       Options.withDefault(DEFAULT_CLOCK_TOLERANCE_SECONDS)
     ),
     algorithms: Options.text("algorithms").pipe(
-      Options.withDescription("Accepted algorithms, comma-separated among RS256, ES256, EdDSA"),
+      Options.withDescription("Accepted algorithms, comma-separated among RS256, ES256, EdDSA (default RS256)"),
       Options.withDefault("RS256")
     ),
     json: jsonOption

@@ -7,20 +7,19 @@
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Cause, Effect, Exit, Layer, Logger } from "effect"
-import { createRequire } from "node:module"
 import * as Cli from "./Cli.js"
-
-const { version } = createRequire(import.meta.url)("../package.json") as { readonly version: string }
 
 // Logs are diagnostics: standard error, so that standard output stays the command's output (JSON included).
 // Structured (one JSON object a line) for machines — the default when standard error is not a terminal — and
-// readable for people at a terminal; CHATAUTH_LOG_FORMAT=json|logfmt|pretty chooses.
+// readable for people at a terminal; CHATAUTH_LOG_FORMAT=json|logfmt|pretty chooses. Colours only at a terminal,
+// and never with NO_COLOR set.
 const logFormat = process.env.CHATAUTH_LOG_FORMAT ?? (process.stderr.isTTY ? "pretty" : "json")
+const colors = process.stderr.isTTY === true && (process.env.NO_COLOR ?? "") === ""
 const logger = logFormat === "pretty"
-  ? Logger.prettyLogger({ stderr: true })
+  ? Logger.prettyLogger({ stderr: true, colors })
   : Logger.withConsoleError(logFormat === "logfmt" ? Logger.logfmtLogger : Logger.jsonLogger)
 
-Cli.main(process.argv, version).pipe(
+Cli.main(process.argv).pipe(
   Effect.provide(Layer.merge(NodeContext.layer, Cli.StdioLive)),
   Effect.provide(Logger.replace(Logger.defaultLogger, logger)),
   NodeRuntime.runMain({

@@ -91,6 +91,29 @@ describe("authenticate", () => {
     }), { timeout: 60_000 })
 
   it.scopedLive(
+    "--jwt-only prints the token alone, one line; with --json it is a usage error",
+    () =>
+      Effect.gen(function*() {
+        const server = yield* startServer
+        const run = yield* chatauth(
+          ["authenticate", "--base-url", server.url, "--auth-user-name", "jane", "--jwt-only"],
+          { env: credentials }
+        )
+        expect(run.code, run.stderr).toBe(0)
+        expect(run.stdout).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/)
+        const decoded = yield* chatauth(["token", "decode", "-", "--json"], { input: run.stdout })
+        expect(JSON.parse(decoded.stdout).claims).toMatchObject({ sub: "jane", iss: "Fusion Apps" })
+        const both = yield* chatauth(
+          ["authenticate", "--base-url", server.url, "--auth-user-name", "jane", "--jwt-only", "--json"],
+          { env: credentials }
+        )
+        expect(both.code).toBe(2)
+        expect(both.stderr).toContain("--json and --jwt-only exclude each other")
+      }),
+    { timeout: 60_000 }
+  )
+
+  it.scopedLive(
     "refusals: 401 and 403 exit 1 with the status and the server's reason; the password never shows",
     () =>
       Effect.gen(function*() {

@@ -9,7 +9,7 @@ import { SqliteStore } from "@chatauth/server/SqliteStore"
 import { Store } from "@chatauth/server/Store"
 import { describe, expect, it } from "@effect/vitest"
 import { Arbitrary, Effect, FastCheck, Layer, Logger, LogLevel, Redacted, Schema, TestClock } from "effect"
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { flagName } from "../src/Authenticate.js"
@@ -59,22 +59,32 @@ describe("help and usage", () => {
         const run = yield* chatauth([...path, "--help"])
         expect(run.code).toBe(0)
         expect(run.stdout).toContain("USAGE")
-        // @effect/cli names a subcommand by its own name in its usage line
-        expect(run.stdout).toContain(`$ ${path[path.length - 1]}`)
-        expect(run.stdout).toContain("DESCRIPTION")
+        expect(run.stdout.startsWith(`chatauth ${path.join(" ")}: `)).toBe(true)
+        expect(run.stdout).toMatch(
+          path.length === 1 && path[0] !== "serve" && path[0] !== "authenticate"
+            ? /COMMANDS/
+            : /OPTIONS/
+        )
+        // eslint-disable-next-line no-control-regex
+        expect(run.stdout).not.toMatch(/\u001b\[/)
+        // -h too, and anywhere after the command's name
+        const short = yield* chatauth([...path, "-h"])
+        expect(short.stdout).toBe(run.stdout)
       }))
   }
 
-  it.effect("authenticate --help has one kebab-case flag per request attribute (all 33)", () =>
+  it.effect("authenticate --help is short and grouped, and names every one of the 33 attribute flags", () =>
     Effect.gen(function*() {
       const run = yield* chatauth(["authenticate", "--help"])
       const { requestAttributeNames } = yield* Effect.promise(() => import("@chatauth/core/Attributes"))
       expect(requestAttributeNames).toHaveLength(33)
-      for (const name of requestAttributeNames) expect(run.stdout).toContain(`--${flagName(name)} `)
-      expect(run.stdout).toContain("--client-type")
-      expect(run.stdout).toContain("--queue-id")
-      expect(run.stdout).toContain("--media-list")
-      expect(run.stdout).toContain("--resume-type")
+      for (const name of requestAttributeNames) expect(run.stdout).toMatch(new RegExp(`--${flagName(name)}\\b`))
+      for (const group of ["CONNECTION", "REQUEST", "REQUEST ATTRIBUTES", "OUTPUT"]) {
+        expect(run.stdout).toContain(`\n${group}\n`)
+      }
+      expect(run.stdout.split("\n").length).toBeLessThan(60)
+      const options = yield* chatauth(["authenticate", "--base-url", "http://x", "--help"])
+      expect(options.stdout).toBe(run.stdout)
     }))
 
   it.effect("an unknown flag, a missing argument, an unknown command and a bad integer exit 2", () =>
@@ -85,13 +95,70 @@ describe("help and usage", () => {
           ["medialist", "parse"],
           ["frobnicate"],
           ["token", "verify", "a.b.c", "--jwks", "x", "--clock-tolerance", "soon"],
+          ["token", "verify", "a.b.c", "--jwks"],
+          ["--log-level", "loud", "medialist", "parse", "CHAT"],
+          ["token"],
           []
         ]
       ) {
         const run = yield* chatauth(args)
         expect(run.code, args.join(" ")).toBe(2)
-        expect(run.stderr, args.join(" ")).not.toBe("")
+        expect(run.stdout, args.join(" ")).toBe("")
+        expect(run.stderr, args.join(" ")).toMatch(/^chatauth: \S/)
+        expect(run.stderr.split("\n"), args.join(" ")).toHaveLength(1)
       }
+    }))
+
+  it.effect("an unknown option is named as such, before any missing one; a near miss gets a suggestion", () =>
+    Effect.gen(function*() {
+      const bogus = yield* chatauth(["authenticate", "--bogus"])
+      expect(bogus).toEqual({
+        code: 2,
+        stdout: "",
+        stderr: "chatauth: unknown option --bogus (see chatauth authenticate --help)"
+      })
+      const typo = yield* chatauth(["authenticate", "--base-url", "http://x", "--auth-user-nam", "j"])
+      expect(typo.stderr).toBe(
+        "chatauth: unknown option --auth-user-nam; did you mean --auth-user-name? (see chatauth authenticate --help)"
+      )
+      const valued = yield* chatauth(["token", "verify", "a.b.c", "--jwks=x", "--bogus=1"])
+      expect(valued.stderr).toContain("unknown option --bogus ")
+      const missing = yield* chatauth(["authenticate", "--auth-user-name", "j"])
+      expect(missing).toEqual({
+        code: 2,
+        stdout: "",
+        stderr: "chatauth: missing option --base-url (see chatauth authenticate --help)"
+      })
+      const command = yield* chatauth(["keys", "spin"])
+      expect(command.stderr).toBe(
+        "chatauth: unknown command keys spin: the commands are list, rotate, activate or prune (see chatauth keys --help)"
+      )
+    }))
+
+  it.effect("--version prints the package's version", () =>
+    Effect.gen(function*() {
+      const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
+        readonly version: string
+      }
+      const run = yield* chatauth(["--version"])
+      expect(run).toEqual({ code: 0, stdout: version, stderr: "" })
+    }))
+
+  it.effect("- reads standard input wherever it stands among the arguments", () =>
+    Effect.gen(function*() {
+      const [before, after] = yield* Effect.all([
+        chatauth(["medialist", "parse", "-", "--strict"], { input: "CHAT;VIDEO:NO_CAMERA\n" }),
+        chatauth(["medialist", "parse", "--strict", "-"], { input: "CHAT;VIDEO:NO_CAMERA\n" })
+      ])
+      expect(before.code).toBe(0)
+      expect(before).toEqual(after)
+      const format = yield* chatauth(["medialist", "format", "-", "--strict"], { input: before.stdout })
+      expect(format).toMatchObject({ code: 0, stdout: "CHAT;VIDEO:NO_CAMERA" })
+      const strict = yield* chatauth(["medialist", "parse", "-", "--strict"], { input: "CHAT:NO_KEYBOARD" })
+      expect(strict.code).toBe(1)
+      // After --, a word starting with - is an argument.
+      const separated = yield* chatauth(["medialist", "parse", "--strict", "--", "-"], { input: "CHAT" })
+      expect(separated.code).toBe(0)
     }))
 
   it("the default clock tolerance, written out to keep --help light, matches the verifier's", () => {
@@ -221,6 +288,29 @@ describe("token", () => {
         audienceChecked: true,
         claims: { sub: "jane@example.com", aud: AUDIENCE }
       })
+    }).pipe(Effect.provide(keysLayer)))
+
+  it.scoped("token verify - and token decode - read the token from standard input, before or after the options", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const jwks = yield* writeJwks(dir)
+      const { jwt } = yield* issueAt()
+      const input = `${jwt}\n`
+      const first = yield* chatauth(["token", "verify", "-", "--jwks", jwks, "--audience", AUDIENCE, "--json"], {
+        input
+      })
+      const last = yield* chatauth(["token", "verify", "--jwks", jwks, "--audience", AUDIENCE, "--json", "-"], {
+        input
+      })
+      const middle = yield* chatauth(["token", "verify", "--jwks", jwks, "-", "--audience", AUDIENCE, "--json"], {
+        input
+      })
+      expect(first.code).toBe(0)
+      expect(JSON.parse(first.stdout)).toMatchObject({ valid: true, audienceChecked: true })
+      expect(last).toEqual(first)
+      expect(middle).toEqual(first)
+      const decoded = yield* chatauth(["token", "decode", "-", "--json"], { input })
+      expect(JSON.parse(decoded.stdout)).toMatchObject({ verified: false, claims: { sub: "jane@example.com" } })
     }).pipe(Effect.provide(keysLayer)))
 
   it.scoped("verify refuses (exit 1, reason on stderr): expired, wrong audience, wrong issuer, unknown key", () =>

@@ -5,6 +5,7 @@
 import { KeyStore, TokenIssuer } from "@chatauth/core"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, TestClock } from "effect"
+import { execFile } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -37,6 +38,39 @@ describe("the executable", () => {
     expect(results[1].stdout).toContain("--auth-user-name")
     expect(results[2].stdout).toContain("--password-stdin")
   }, 120_000)
+
+  it("prints help and errors without escape codes off a terminal, and the package's version", async () => {
+    const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
+      version: string
+    }
+    // Raw output: the helpers strip escape codes.
+    const raw = (args: ReadonlyArray<string>, env: Record<string, string> = {}) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+        execFile(
+          process.execPath,
+          [BIN, ...args],
+          { env: { ...process.env, ...env } },
+          (error, stdout, stderr) => resolve({ code: error === null ? 0 : Number(error.code), stdout, stderr })
+        )
+      )
+    const [help, noColor, bogus, printed] = await Promise.all([
+      raw(["authenticate", "--help"]),
+      raw(["token", "verify", "--help"], { NO_COLOR: "1" }),
+      raw(["authenticate", "--bogus"]),
+      raw(["--version"])
+    ])
+    for (const result of [help, noColor, bogus]) {
+      // eslint-disable-next-line no-control-regex
+      expect(result.stdout + result.stderr).not.toMatch(/\u001b\[/)
+    }
+    expect(help.stdout).toContain("REQUEST ATTRIBUTES")
+    expect(bogus).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: "chatauth: unknown option --bogus (see chatauth authenticate --help)\n"
+    })
+    expect(printed.stdout).toBe(`${version}\n`)
+  }, 60_000)
 
   it("exits 2 on an unknown flag, with the complaint on stderr", async () => {
     const result = await run(["medialist", "parse", "CHAT", "--no-such-flag"])
@@ -232,6 +266,38 @@ describe("serve and authenticate", () => {
       )
       expect(ok.code).toBe(0)
       expect(JSON.parse(ok.stdout)).toMatchObject({ authUserName: "x", poolId: "452:2" })
+    } finally {
+      server.child.kill("SIGTERM")
+    }
+    const first = await server.done
+    expect(first.code).toBe(0)
+    expect(first.stdout).toMatch(/chatauth: stopping\nchatauth: stopped\n$/)
+
+    // A restart says that the caller exists and how to give it a new password, and does not show one.
+    const again = start(["serve", "--port", "0", "--data-dir", dataDir])
+    try {
+      await waitFor(again, /listening on/)
+      expect(again.stdout()).toContain(
+        `chatauth: development mode: the caller "dev" exists (its password was shown at its first start); ` +
+          `to set a new one: chatauth callers passwd dev --data-dir ${dataDir}`
+      )
+      expect(again.stdout()).not.toContain("shown only now")
+    } finally {
+      again.child.kill("SIGINT")
+    }
+    expect((await again.done).stdout).toMatch(/chatauth: stopped\n$/)
+  }, 180_000)
+
+  it("--production with no callers warns that nobody can call it, and says how to add one", async () => {
+    const dataDir = tempDir()
+    const server = start(["serve", "--port", "0", "--data-dir", dataDir, "--production"])
+    try {
+      await waitFor(server, /listening on/)
+      expect(server.stdout()).toContain(
+        "chatauth: warning: there are no callers, so nobody can call chatAuthenticate; add one with " +
+          `\`chatauth callers add NAME --data-dir ${dataDir}\``
+      )
+      expect(server.stdout()).not.toContain("development caller")
     } finally {
       server.child.kill("SIGTERM")
     }

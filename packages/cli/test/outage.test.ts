@@ -158,9 +158,7 @@ describe("PostgreSQL unreachable", () => {
       expect(lines[lines.length - 1]).toBe(plain[0])
       expect(plain[0]).toMatch(
         new RegExp(
-          `^chatauth: cannot reach PostgreSQL at 127\\.0\\.0\\.1:${proxy.port}/${
-            database!.name
-          } \\(.+\\)$`
+          `^chatauth: cannot reach PostgreSQL at 127\\.0\\.0\\.1:${proxy.port}/${database!.name} \\(.+\\)$`
         )
       )
       const warnings = lines.filter((line) => line.startsWith("{")).map((line) =>

@@ -41,7 +41,7 @@ import {
   UnsupportedMediaType
 } from "./Errors.js"
 import { ADF_DESCRIPTION, ADF_RESOURCE_ITEM } from "./MediaTypes.js"
-import type { BasePath } from "./Resource.js"
+import { BASE_PATHS, type BasePath, DEFAULT_BASE_PATH, EXAMPLE_REQUEST } from "./Resource.js"
 
 /**
  * The REST applications the resource is published under.
@@ -309,6 +309,51 @@ export class OperationsGroup extends HttpApiGroup.make("operations")
   )
 {}
 
+const RESOURCE_PREFIX = "/{application}/resources/{version}"
+
+/**
+ * The OpenAPI document as people read it (the docs page, code generators): the resource's paths are relative to its
+ * base paths, offered as the path's `servers` — the path parameters `application` and `version` would also allow
+ * pairs Oracle does not publish (`crmRestApi` with `11.13.0.0`) — and the create call's request body has Oracle's
+ * example as its example, so that "Try it out" sends a valid request.
+ *
+ * @since 0.2.0
+ * @category openapi
+ */
+export const toPublishedOpenApi = (spec: Record<string, any>): Record<string, any> => {
+  const paths: Record<string, any> = {}
+  for (const [path, item] of Object.entries(spec.paths as Record<string, Record<string, any>>)) {
+    if (!path.startsWith(RESOURCE_PREFIX)) {
+      paths[path] = item
+      continue
+    }
+    const operations = Object.fromEntries(
+      Object.entries(item).map(([method, operation]) => {
+        const parameters = (operation.parameters as Array<{ readonly name: string; readonly in: string }>).filter(
+          (parameter) =>
+            !(parameter.in === "path" && (parameter.name === "application" || parameter.name === "version"))
+        )
+        const json = operation.requestBody?.content?.["application/json"]
+        const requestBody = json === undefined
+          ? operation.requestBody
+          : {
+            ...operation.requestBody,
+            content: { ...operation.requestBody.content, "application/json": { ...json, example: EXAMPLE_REQUEST } }
+          }
+        return [method, { ...operation, parameters, ...(requestBody === undefined ? {} : { requestBody }) }]
+      })
+    )
+    paths[path.slice(RESOURCE_PREFIX.length)] = {
+      servers: BASE_PATHS.map((url) => ({
+        url,
+        description: url === DEFAULT_BASE_PATH ? "the base path of Oracle's reference" : "also published"
+      })),
+      ...operations
+    }
+  }
+  return { ...spec, paths }
+}
+
 /**
  * The whole contract.
  *
@@ -324,4 +369,5 @@ export class Api extends HttpApi.make("chatauth")
     OpenApi.Description,
     "An open implementation of Oracle Fusion Service's REST endpoint \"Create a chat authentication\"."
   )
+  .annotate(OpenApi.Transform, toPublishedOpenApi)
 {}

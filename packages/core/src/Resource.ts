@@ -76,3 +76,33 @@ export const STATUS_TITLES: Readonly<Record<number, string>> = {
   503: "Service Unavailable",
   504: "Gateway Timeout"
 }
+
+/**
+ * The request body of Oracle's reference example ("Create a chat authentication", Examples), as Oracle documents it:
+ * `categoryId`, `contactId` and `organizationId` as JSON numbers, the rest as strings or `null`. A valid request: the
+ * default body of the docs page's "Try it out".
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const EXAMPLE_REQUEST = {
+  clientType: "CONSUMER",
+  authUserName: "john.doe.4@us2.oraclecloud.com",
+  categoryId: 456000,
+  contactId: 123000,
+  emailAddress: "john.doe.4@us2.oraclecloud.com",
+  firstName: "John",
+  lastName: "Doe",
+  incidentId: null,
+  organizationId: 112233,
+  productId: null,
+  question: "This is a question",
+  queueId: "2",
+  interfaceId: "1",
+  resumeType: "RESUME",
+  incidentName: "Incident 200000",
+  incidentType: "SVC_SERVICE_REQUESTS",
+  inventoryItemId: "200000",
+  inventoryOrgId: "300000",
+  prodGroupId: "400000"
+} as const

@@ -27,10 +27,12 @@ import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
 import * as HttpLayerRouter from "@effect/platform/HttpLayerRouter"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import * as OpenApi from "@effect/platform/OpenApi"
 import { Context, Duration, Effect, Layer, Ref } from "effect"
 import { createHash } from "node:crypto"
 import { matchResourcePath, originOf, splitUrl } from "./ChatAuthenticateHandler.js"
 import * as DocsPage from "./internal/docsPage.js"
+import { VERSION } from "./internal/version.js"
 import { Metrics } from "./Metrics.js"
 import { PersistentKeys } from "./PersistentKeys.js"
 import { Readiness } from "./Readiness.js"
@@ -155,6 +157,9 @@ const DocsLive = (path: `/${string}`) =>
     })
   )
 
+// The OpenAPI document and the docs page carry this package's version (the contract's own default is 0.0.1).
+const PublishedApi = Api.annotate(OpenApi.Version, VERSION)
+
 /**
  * The routes of the contract, the OpenAPI document and the docs page, on `HttpApiBuilder`'s router.
  *
@@ -162,7 +167,7 @@ const DocsLive = (path: `/${string}`) =>
  * @category layers
  */
 export const layer = (options: OriginOptions) => {
-  const ApiLive = HttpApiBuilder.api(Api).pipe(
+  const ApiLive = HttpApiBuilder.api(PublishedApi).pipe(
     Layer.provide([ChatAuthenticateGroupLive(options), KeysGroupLive, OperationsGroupLive]),
     Layer.provide(CallerAuthenticationLive)
   )

@@ -125,8 +125,26 @@ const ensureCallers = (options: ServerOptions, print: (line: string) => void) =>
       }
       return undefined
     }
-    if (options.development !== true) return undefined
     const existing = yield* callers.list()
+    // How the CLI names this server's store, for the commands printed below.
+    const storeFlag = options.database?.databaseUrl !== undefined
+      ? "--database-url …"
+      : `--data-dir ${options.database?.dataDir ?? options.dataDir ?? DEFAULT_DATA_DIR}`
+    if (options.development !== true) {
+      if (existing.length === 0) {
+        print(
+          `chatauth: warning: there are no callers, so nobody can call chatAuthenticate; add one with ` +
+            `\`chatauth callers add NAME ${storeFlag}\` (or set CHATAUTH_BOOTSTRAP_CALLER=user:password)`
+        )
+      }
+      return undefined
+    }
+    if (existing.some((caller) => caller.username === DEV_USERNAME)) {
+      print(
+        `chatauth: development mode: the caller "${DEV_USERNAME}" exists (its password was shown at its first start); ` +
+          `to set a new one: chatauth callers passwd ${DEV_USERNAME} ${storeFlag}`
+      )
+    }
     if (existing.length > 0) return undefined
     const password = Redacted.make(randomBytes(18).toString("base64url"))
     yield* callers.add({ username: DEV_USERNAME, password })
@@ -267,8 +285,12 @@ export const start = (
 export const serve = (options: ServerOptions = {}): Effect.Effect<void, ServerStartError> =>
   Effect.scoped(Effect.gen(function*() {
     const stop = yield* Deferred.make<void>()
-    const server = yield* start(options)
     const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`))
+    // Finalizers run last-added first: "stopping" as the stop begins (a signal may interrupt this fiber rather than
+    // reach `stop`), "stopped" once the server, the audit log and the store are closed.
+    yield* Effect.addFinalizer(() => Effect.sync(() => print("chatauth: stopped")))
+    const server = yield* start(options)
+    yield* Effect.addFinalizer(() => Effect.sync(() => print("chatauth: stopping")))
     print(`chatauth: listening on ${server.url} (JWKS ${server.url}/.well-known/jwks.json, docs ${server.url}/docs)`)
     if (options.channelServer === true) {
       print(`chatauth: Channel Server emulator on ${server.url}/engagement/api/consumer/{chatSiteName}/v1/{operation}`)
@@ -284,5 +306,4 @@ export const serve = (options: ServerOptions = {}): Effect.Effect<void, ServerSt
       })
     )
     yield* Deferred.await(stop)
-    print("chatauth: stopping")
   }))

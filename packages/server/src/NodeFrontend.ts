@@ -3,7 +3,7 @@
  * (the hot route), everything else to the `HttpApi` application (describe, JWKS, health, metrics, OpenAPI, docs).
  *
  * Why a front at all: `HttpApi`'s generic request path (router, request wrapper, schema-driven encoding, spans) costs
- * several times the whole work of a chat authentication on this route (see `../shared/TOOLCHAIN.md` and
+ * several times the whole work of a chat authentication on this route (see `docs/toolchain.md` and
  * `bench/`), while the contract itself stays the one in `@chatauth/core` — the tests drive this route through the
  * client derived from it.
  *

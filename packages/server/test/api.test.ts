@@ -2,6 +2,7 @@ import { ChatAuthenticateApi, Errors, TokenVerifier } from "@chatauth/core"
 import { FetchHttpClient, HttpApiClient, HttpClient, HttpClientRequest } from "@effect/platform"
 import { describe, expect, layer } from "@effect/vitest"
 import { Context, Effect, Layer } from "effect"
+import { readFileSync } from "node:fs"
 import * as Http from "node:http"
 import { CHAT_PRIVILEGE } from "../src/CallerDirectory.js"
 import {
@@ -278,11 +279,34 @@ describe("the server through the client derived from the contract", () => {
         const openapi = yield* request(`${url}/openapi.json`)
         expect(openapi.status).toBe(200)
         const spec = JSON.parse(openapi.body)
-        expect(Object.keys(spec.paths)).toContain("/{application}/resources/{version}/chatAuthenticate")
+        const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"))
+        expect(spec.info.version).toBe(version)
+        // The resource's paths hang off its base paths, offered as the paths' servers: no invalid pair of
+        // application and version can be chosen.
+        expect(openapi.body).not.toContain("{application}")
+        for (const path of ["/chatAuthenticate", "/chatAuthenticate/describe", "/chatAuthenticate/{authUserName}"]) {
+          expect(spec.paths[path].servers.map((server: { url: string }) => server.url)).toEqual(
+            ChatAuthenticateApi.BASE_PATHS
+          )
+        }
+        expect(spec.paths["/.well-known/jwks.json"].servers).toBeUndefined()
+        // "Try it out" starts from Oracle's example, and that example, sent to every offered server, is a 201.
+        const create = spec.paths["/chatAuthenticate"].post
+        const example = create.requestBody.content["application/json"].example
+        expect(example).toEqual(exampleRequest)
+        for (const server of spec.paths["/chatAuthenticate"].servers as Array<{ url: string }>) {
+          const created = yield* post(url, example, { path: `${server.url}/chatAuthenticate` })
+          expect(created.status, server.url).toBe(201)
+        }
+        expect(create.parameters.map((parameter: { name: string }) => parameter.name)).not.toContain("application")
+
         const docs = yield* request(`${url}/docs`)
         expect(docs.status).toBe(200)
         expect(docs.headers["content-type"]).toContain("text/html")
         expect(docs.body.toLowerCase()).toContain("<html")
+        expect(docs.body).toContain(`"version":"${version}"`)
+        expect(docs.body).toContain("john.doe.4@us2.oraclecloud.com")
+        expect(docs.body).toContain("/serviceApi/resources/11.13.0.0")
       }))
   })
 })
