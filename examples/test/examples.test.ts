@@ -7,7 +7,8 @@ import { ChatAuthServer } from "@chatauth/server"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Logger, LogLevel, Redacted, Scope } from "effect"
 import { type ChildProcess, execFile, spawn } from "node:child_process"
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -60,6 +61,17 @@ const run = (command: string, args: ReadonlyArray<string>, extra: Record<string,
 
 const node = (file: string, args: ReadonlyArray<string> = [], extra: Record<string, string> = {}) =>
   run(process.execPath, [file, ...args], extra)
+
+/** A port nothing listens on now: the emulator's site must name the server's own address before it starts. */
+const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const probe = createServer()
+    probe.once("error", reject)
+    probe.listen(0, "127.0.0.1", () => {
+      const address = probe.address()
+      probe.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0))
+    })
+  })
 
 const bash = (script: string, extra: Record<string, string> = {}) => run("bash", ["-c", script], extra)
 
@@ -180,6 +192,40 @@ describe("run against a real server", () => {
       ]
     })
     expect(strict).toMatch(/^strict: .*NO_KEYBOARD/)
+  })
+
+  it("chat-example.mjs chats with the emulator's agent through a server of its own with --channel-server", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "chatauth-chat-example-"))
+    const port = await freePort()
+    const config = join(dir, "routing.json")
+    writeFileSync(
+      config,
+      JSON.stringify({
+        channelServers: [{ chatSiteName: "local-site", domain: `127.0.0.1:${port}`, pools: ["101:1"] }],
+        channelServerEmulator: { agent: { joinAfterSeconds: 0, replyAfterSeconds: 0 } }
+      })
+    )
+    const chatScope = Effect.runSync(Scope.make())
+    try {
+      const server = await Effect.runPromise(
+        ChatAuthServer.start({
+          port,
+          dataDir: dir,
+          routingConfigPath: config,
+          channelServer: true,
+          bootstrapCaller: { username: "portal", password: Redacted.make(PASSWORD) },
+          print: () => undefined
+        }).pipe(Logger.withMinimumLogLevel(LogLevel.Warning), Scope.extend(chatScope))
+      )
+      const result = await node("chat-example.mjs", [], { CHATAUTH_BASE_URL: server.url })
+      expect(result.stderr).toBe("")
+      expect(result.stdout).toContain(`http://127.0.0.1:${port}/engagement/api/consumer/local-site/v1`)
+      expect(result.stdout).toMatch(/^engagement \S+ SUCCESS$/m)
+      expect(result.stdout).toMatch(/RNEngagementMessagePostedMessage .*Where is my order\?/)
+    } finally {
+      await Effect.runPromise(Scope.close(chatScope, Exit.void))
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   it("server-example.mjs serves Oracle's example body with the caller it creates, and stops on SIGTERM", async () => {
