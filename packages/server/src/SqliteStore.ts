@@ -44,7 +44,10 @@ export interface SqliteStoreOptions {
   readonly dataDir: string
   /** How long a write waits for a lock held by another process (default 5000 ms). */
   readonly busyTimeoutMillis?: number | undefined
-  /** Longest a store operation may take before it counts as failed (default 5 s). */
+  /**
+   * Kept for symmetry with PostgreSQL's options; SQLite's driver answers synchronously, so its operations are bounded
+   * by `busyTimeoutMillis` instead.
+   */
   readonly operationTimeout?: Duration.DurationInput | undefined
 }
 
@@ -102,7 +105,8 @@ const open = (filename: string, options: SqliteStoreOptions) =>
       name: "sqlite",
       location: filename,
       announce: () => Effect.void,
-      wakeups: () => Effect.never
+      wakeups: () => Effect.never,
+      synchronous: true
     }, { operationTimeout: options.operationTimeout ?? Duration.seconds(5) })
   }).pipe(
     Effect.catchAllDefect((defect) =>

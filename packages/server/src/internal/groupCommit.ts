@@ -24,7 +24,8 @@ export interface GroupCommit<A> {
 
 interface Entry<A> {
   readonly item: A
-  readonly done: Deferred.Deferred<void> | undefined
+  /** Resumes the submitter (a callback rather than a `Deferred`: one allocation less per item on the hot route). */
+  readonly done: ((exit: Exit.Exit<void>) => void) | undefined
 }
 
 /** @internal */
@@ -54,7 +55,7 @@ export const make = <A>(options: {
       Effect.exit(options.write(batch.map((entry) => entry.item))).pipe(
         Effect.flatMap((exit) =>
           Effect.sync(() => {
-            for (const entry of batch) if (entry.done !== undefined) Deferred.unsafeDone(entry.done, exit)
+            for (const entry of batch) if (entry.done !== undefined) entry.done(exit)
           })
         )
       )
@@ -94,12 +95,10 @@ export const make = <A>(options: {
 
     return {
       submit: (item) =>
-        Effect.flatMap(Deferred.make<void>(), (done) =>
-          Effect.suspend(() => {
-            queue.push({ item, done })
-            signal()
-            return Deferred.await(done)
-          })),
+        Effect.async<void>((resume) => {
+          queue.push({ item, done: resume })
+          signal()
+        }),
       enqueue: (item) => {
         dropOverflow()
         queue.push({ item, done: undefined })

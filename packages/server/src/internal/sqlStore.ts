@@ -3,8 +3,9 @@
  * portable SQL (`ON CONFLICT … DO UPDATE … RETURNING` counts atomically on both), and a dialect supplies the few
  * things that differ (notifications, how a failure reads).
  *
- * Every operation is bounded by `operationTimeout` and dies with a `StoreFailure` on error or time-out; it is
- * detached from the caller's interruption (`Effect.disconnect`), so a connection that hangs cannot hang a request.
+ * Every operation dies with a `StoreFailure` on error. Over a network driver (PostgreSQL) it is also bounded by
+ * `operationTimeout` and detached from the caller's interruption (`Effect.disconnect`), so a connection that hangs
+ * cannot hang a request; a synchronous driver (SQLite) needs neither, and they cost two fibers per operation.
  *
  * @internal
  */
@@ -32,6 +33,11 @@ export interface Dialect {
   /** Statements run in the transaction that wrote change rows: tells the other processes (PostgreSQL NOTIFY). */
   readonly announce: (sql: SqlClient.SqlClient) => Effect.Effect<unknown, unknown>
   readonly wakeups: StoreService["changes"]["wakeups"]
+  /**
+   * The driver answers on the calling thread (better-sqlite3): an operation cannot hang waiting for a peer, and a
+   * timer could not fire before it returns anyway, so it runs without the time bound and its two extra fibers.
+   */
+  readonly synchronous?: boolean | undefined
 }
 
 /** @internal */
@@ -230,16 +236,20 @@ export const make = (
   Effect.sync(() => {
     const timeout = Duration.decode(options.operationTimeout)
 
-    // Bounded, detached from interruption, and every failure a StoreFailure defect.
+    const failure = (operation: string) => (cause: Cause.Cause<unknown>) =>
+      Effect.die(new StoreFailure(operation, Cause.squash(cause)))
+    // Bounded (network drivers), detached from interruption, and every failure a StoreFailure defect.
     const run = <A, E, R>(operation: string, effect: Effect.Effect<A, E, R>): Effect.Effect<A, never, R> =>
-      effect.pipe(
-        Effect.disconnect,
-        Effect.timeoutFail({
-          duration: timeout,
-          onTimeout: () => new Error(`no answer within ${Duration.format(timeout)}`)
-        }),
-        Effect.catchAllCause((cause) => Effect.die(new StoreFailure(operation, Cause.squash(cause))))
-      )
+      dialect.synchronous === true
+        ? Effect.catchAllCause(effect, failure(operation))
+        : effect.pipe(
+          Effect.disconnect,
+          Effect.timeoutFail({
+            duration: timeout,
+            onTimeout: () => new Error(`no answer within ${Duration.format(timeout)}`)
+          }),
+          Effect.catchAllCause(failure(operation))
+        )
 
     const change = (topic: StoreChange["topic"], subject: string, now: number) =>
       sql`INSERT INTO store_changes (topic, subject, at) VALUES (${topic}, ${subject}, ${now})`
