@@ -307,14 +307,26 @@ export const make = (options: HandlerOptions) =>
       })
     }
 
+    const authorized = (request: WireRequest, basePath: string, version: number, caller: Caller) => {
+      if (!hasChatPrivilege(caller)) {
+        metrics.authFailuresTotal.inc("forbidden")
+        const error = Errors.Forbidden.missingPrivilege(ChatAuthenticateApi.CHAT_PRIVILEGE)
+        return refused(request, "forbidden", caller.username, refuse(error, version, true))
+      }
+      return readAndIssue(request, basePath, version, caller)
+    }
+
     const create = (request: WireRequest, basePath: string, version: number): Effect.Effect<WireResponse> => {
       const credentials = parseBasicAuthorization(header(request, "authorization"))
       if (credentials === undefined) {
         metrics.authFailuresTotal.inc("invalid")
         return refused(request, "missing-credentials", null, refuse(Errors.Unauthorized.required(), version, true))
       }
+      const attempt = { ...credentials, clientAddress: request.clientAddress }
+      const known = callers.authenticateCached(attempt)
+      if (known !== undefined) return authorized(request, basePath, version, known)
       return Effect.matchEffect(
-        callers.authenticate({ ...credentials, clientAddress: request.clientAddress }),
+        callers.authenticate(attempt),
         {
           onFailure: (refusal) => {
             metrics.authFailuresTotal.inc(refusal.reason)
@@ -323,14 +335,7 @@ export const make = (options: HandlerOptions) =>
               : Errors.Unauthorized.required()
             return refused(request, refusal.reason, credentials.username, refuse(error, version, true))
           },
-          onSuccess: (caller) => {
-            if (!hasChatPrivilege(caller)) {
-              metrics.authFailuresTotal.inc("forbidden")
-              const error = Errors.Forbidden.missingPrivilege(ChatAuthenticateApi.CHAT_PRIVILEGE)
-              return refused(request, "forbidden", caller.username, refuse(error, version, true))
-            }
-            return readAndIssue(request, basePath, version, caller)
-          }
+          onSuccess: (caller) => authorized(request, basePath, version, caller)
         }
       )
     }
