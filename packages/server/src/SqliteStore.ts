@@ -32,6 +32,7 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import { Duration, Effect, Layer } from "effect"
 import { prepareDataDirectory } from "./internal/dataDirectory.js"
 import { loader } from "./internal/migrations/sqlite/index.js"
+import * as SqliteDirect from "./internal/sqliteDirect.js"
 import * as SqlStore from "./internal/sqlStore.js"
 import { causeText, Store, StoreUnavailable } from "./Store.js"
 
@@ -101,12 +102,17 @@ const open = (filename: string, options: SqliteStoreOptions) =>
     }).pipe(Effect.mapError(fail("open")))
     yield* migrate.pipe(Effect.provideService(SqlClient.SqlClient, sql), Effect.mapError(fail("migrate")))
     yield* SqlStore.verifySchema(sql).pipe(Effect.mapError((reason) => fail("use")(new Error(reason))))
+    const direct = yield* Effect.acquireRelease(
+      Effect.try({ try: () => SqliteDirect.open(filename), catch: fail("open") }),
+      (lane) => Effect.sync(() => lane.close())
+    )
     return yield* SqlStore.make(sql, {
       name: "sqlite",
       location: filename,
       announce: () => Effect.void,
       wakeups: () => Effect.never,
-      synchronous: true
+      synchronous: true,
+      direct
     }, { operationTimeout: options.operationTimeout ?? Duration.seconds(5) })
   }).pipe(
     Effect.catchAllDefect((defect) =>

@@ -25,6 +25,7 @@ import type {
   StoreService
 } from "../Store.js"
 import { StoreFailure } from "../Store.js"
+import * as SqliteDirect from "./sqliteDirect.js"
 
 /** @internal */
 export interface Dialect {
@@ -38,6 +39,8 @@ export interface Dialect {
    * timer could not fire before it returns anyway, so it runs without the time bound and its two extra fibers.
    */
   readonly synchronous?: boolean | undefined
+  /** The hot route's statements on a direct connection (SQLite), tried first; see `sqliteDirect.ts`. */
+  readonly direct?: SqliteDirect.SqliteDirect | undefined
 }
 
 /** @internal */
@@ -410,14 +413,40 @@ export const make = (
         )
     }
 
+    const findAssignment = (authUserName: string) =>
+      run(
+        "find an assignment",
+        Effect.map(
+          sql<AssignmentRow>`SELECT * FROM assignments WHERE auth_user_name = ${authUserName}`,
+          (rows) => Option.map(Option.fromNullable(rows[0]), toAssignment)
+        )
+      )
+
+    const direct = dialect.direct
+    // The direct lane first; on `BUSY` the ordinary path, which waits as it always does.
+    const directly = <A>(
+      operation: string,
+      attempt: (lane: SqliteDirect.SqliteDirect) => A | typeof SqliteDirect.BUSY,
+      otherwise: Effect.Effect<A>
+    ): Effect.Effect<A> =>
+      direct === undefined ? otherwise : Effect.suspend(() => {
+        try {
+          const result = attempt(direct)
+          return result === SqliteDirect.BUSY ? otherwise : Effect.succeed(result)
+        } catch (error) {
+          return Effect.die(new StoreFailure(operation, error))
+        }
+      })
+
     const assignments: StoreService["assignments"] = {
       find: (authUserName) =>
-        run(
+        directly(
           "find an assignment",
-          Effect.map(
-            sql<AssignmentRow>`SELECT * FROM assignments WHERE auth_user_name = ${authUserName}`,
-            (rows) => Option.map(Option.fromNullable(rows[0]), toAssignment)
-          )
+          (lane) => {
+            const row = lane.findAssignment(authUserName)
+            return row === SqliteDirect.BUSY ? row : Option.map(Option.fromNullable(row), toAssignment)
+          },
+          findAssignment(authUserName)
         )
     }
 
@@ -459,16 +488,31 @@ export const make = (
         // One row per user: the last assignment of a batch wins (an upsert cannot touch a row twice in one statement).
         const latest = new Map<string, Assignment>()
         for (const row of rows) latest.set(row.authUserName, row)
-        return run(
+        const batch = [...latest.values()]
+        return directly(
           "write the audit trail",
-          sql.withTransaction(Effect.zipRight(
-            Effect.forEach(
-              chunks(events, AUDIT_CHUNK),
-              (chunk) => sql`INSERT INTO audit_events ${sql.insert(chunk.map(toAuditRow))}`,
-              { discard: true }
+          (lane) =>
+            lane.writeJournal(
+              events.map(toAuditRow),
+              batch.map((a) => ({
+                auth_user_name: a.authUserName,
+                chat_site_name: a.chatSiteName,
+                domain: a.domain,
+                pool_id: a.poolId,
+                assigned_at: a.assignedAt
+              }))
             ),
-            Effect.forEach(chunks([...latest.values()], ASSIGNMENT_CHUNK), upsertAssignments, { discard: true })
-          ))
+          run(
+            "write the audit trail",
+            sql.withTransaction(Effect.zipRight(
+              Effect.forEach(
+                chunks(events, AUDIT_CHUNK),
+                (chunk) => sql`INSERT INTO audit_events ${sql.insert(chunk.map(toAuditRow))}`,
+                { discard: true }
+              ),
+              Effect.forEach(chunks(batch, ASSIGNMENT_CHUNK), upsertAssignments, { discard: true })
+            ))
+          )
         )
       }
     }
