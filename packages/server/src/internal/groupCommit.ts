@@ -16,6 +16,8 @@ import { Deferred, Duration, Effect, Exit, Fiber } from "effect"
 export interface GroupCommit<A> {
   /** Queues `item` and waits until the batch holding it is committed; dies with the write's defect if it fails. */
   readonly submit: (item: A) => Effect.Effect<void>
+  /** `submit` for a caller outside a fiber: `done` gets the batch's exit. */
+  readonly submitCallback: (item: A, done: (exit: Exit.Exit<void>) => void) => void
   /** Queues `item` for the next batch without waiting. */
   readonly enqueue: (item: A) => void
   /** Items queued and not yet committed. */
@@ -99,6 +101,10 @@ export const make = <A>(options: {
           queue.push({ item, done: resume })
           signal()
         }),
+      submitCallback: (item, done) => {
+        queue.push({ item, done })
+        signal()
+      },
       enqueue: (item) => {
         dropOverflow()
         queue.push({ item, done: undefined })

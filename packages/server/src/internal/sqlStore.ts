@@ -447,7 +447,15 @@ export const make = (
             return row === SqliteDirect.BUSY ? row : Option.map(Option.fromNullable(row), toAssignment)
           },
           findAssignment(authUserName)
-        )
+        ),
+      findNow: direct === undefined ? undefined : (authUserName) => {
+        try {
+          const row = direct.findAssignment(authUserName)
+          return row === SqliteDirect.BUSY ? undefined : Option.map(Option.fromNullable(row), toAssignment)
+        } catch {
+          return undefined
+        }
+      }
     }
 
     const audit: StoreService["audit"] = {
