@@ -442,6 +442,7 @@ const makeUnsafe = (initial: Iterable<SigningKey>, now: number): KeyStore.Servic
   const noActiveKey = Effect.fail(new NoActiveKey())
   // the hot path reads a prebuilt effect: no lookup, no allocation per call
   let current: Effect.Effect<SigningKey, NoActiveKey> = noActiveKey
+  let activeNow: SigningKey | undefined
   let snapshot: ReadonlyArray<SigningKey> = []
   let published: { readonly keys: ReadonlyArray<PublicJwk> } = { keys: [] }
 
@@ -455,6 +456,7 @@ const makeUnsafe = (initial: Iterable<SigningKey>, now: number): KeyStore.Servic
     published = { keys: snapshot.map((key) => key.publicJwk) }
     const active = snapshot.find((key) => key.state === "active")
     current = active === undefined ? noActiveKey : Effect.succeed(active)
+    activeNow = active
   }
 
   const retireActive = (except: string, at: number) => {
@@ -498,6 +500,7 @@ const makeUnsafe = (initial: Iterable<SigningKey>, now: number): KeyStore.Servic
 
   return {
     activeKey: Effect.suspend(() => current),
+    activeKeyNow: () => activeNow,
     keys: Effect.sync(() => snapshot),
     get: lookup,
     jwks: Effect.sync(() => published),
@@ -556,6 +559,8 @@ export declare namespace KeyStore {
   export interface Service {
     /** The signing key. Hot path: returns a prebuilt effect. */
     readonly activeKey: Effect.Effect<SigningKey, NoActiveKey>
+    /** The signing key, synchronously (`undefined` when there is none): for callers that run outside a fiber. */
+    readonly activeKeyNow: () => SigningKey | undefined
     /** All keys: active first, then next, then retired. */
     readonly keys: Effect.Effect<ReadonlyArray<SigningKey>>
     readonly get: (kid: string) => Effect.Effect<SigningKey, UnknownKey>

@@ -18,7 +18,7 @@
  * @since 0.1.0
  */
 import { Config, type ConfigError, Context, Effect, Layer, Schema } from "effect"
-import { KeyStore, type NoActiveKey, type SigningKey } from "./KeyStore.js"
+import { KeyStore, NoActiveKey, type SigningKey } from "./KeyStore.js"
 
 /**
  * The token's claims, exactly Oracle's set. Times are NumericDate (seconds).
@@ -143,40 +143,54 @@ export const make = (options: TokenIssuerOptions = {}): Effect.Effect<TokenIssue
      * off the event loop), resumed straight from its callback. The result is an ordinary compact JWS that jose
      * verifies.
      */
+    const signWith = (
+      key: SigningKey,
+      now: number,
+      request: IssueRequest,
+      done: (error: Error | null, token: IssuedToken | undefined) => void
+    ) => {
+      if (prepared === undefined || prepared.key !== key) prepared = prepare(nodeCrypto, key)
+      const iat = Math.floor(now / 1000)
+      // member order is Oracle's
+      const claims: ChatTokenClaims = {
+        exp: iat + ttl,
+        sub: request.authUserName,
+        aud: audienceFor(request.domain, request.chatSiteName),
+        iss: issuer,
+        prn: request.authUserName,
+        iat
+      }
+      const signingInput = prepared.headerPrefix + Buffer.from(JSON.stringify(claims)).toString("base64url")
+      nodeCrypto.sign(
+        prepared.digest,
+        Buffer.from(signingInput, "latin1"),
+        prepared.signingKey,
+        (error, signature) =>
+          error === null
+            ? done(null, { jwt: signingInput + "." + signature.toString("base64url"), kid: key.kid, claims })
+            : done(error, undefined)
+      )
+    }
+
     const issue = (request: IssueRequest): Effect.Effect<IssuedToken, NoActiveKey> =>
-      Effect.flatMap(store.activeKey, (key) =>
-        Effect.clockWith((clock) =>
-          Effect.async<IssuedToken>((resume) => {
-            if (prepared === undefined || prepared.key !== key) prepared = prepare(nodeCrypto, key)
-            const iat = Math.floor(clock.unsafeCurrentTimeMillis() / 1000)
-            // member order is Oracle's
-            const claims: ChatTokenClaims = {
-              exp: iat + ttl,
-              sub: request.authUserName,
-              aud: audienceFor(request.domain, request.chatSiteName),
-              iss: issuer,
-              prn: request.authUserName,
-              iat
-            }
-            const signingInput = prepared.headerPrefix + Buffer.from(JSON.stringify(claims)).toString("base64url")
-            nodeCrypto.sign(
-              prepared.digest,
-              Buffer.from(signingInput, "latin1"),
-              prepared.signingKey,
-              (error, signature) =>
-                resume(
-                  error === null
-                    ? Effect.succeed({
-                      jwt: signingInput + "." + signature.toString("base64url"),
-                      kid: key.kid,
-                      claims
-                    })
-                    : Effect.die(error)
-                )
+      Effect.flatMap(
+        store.activeKey,
+        (key) =>
+          Effect.clockWith((clock) =>
+            Effect.async<IssuedToken>((resume) =>
+              signWith(key, clock.unsafeCurrentTimeMillis(), request, (error, token) =>
+                resume(error === null ? Effect.succeed(token!) : Effect.die(error)))
             )
-          })
-        ))
-    return { issue }
+          )
+      )
+
+    const clock = yield* Effect.clock
+    const issueCallback: TokenIssuer.Service["issueCallback"] = (request, done) => {
+      const key = store.activeKeyNow()
+      if (key === undefined) return done(new NoActiveKey(), undefined)
+      signWith(key, clock.unsafeCurrentTimeMillis(), request, done)
+    }
+    return { issue, issueCallback }
   })
 
 /**
@@ -191,6 +205,14 @@ export declare namespace TokenIssuer {
   export interface Service {
     /** Signs a token with the store's active key; `iat` is `Clock`'s now in seconds, `exp = iat + ttl`. */
     readonly issue: (request: IssueRequest) => Effect.Effect<IssuedToken, NoActiveKey>
+    /**
+     * The same token as `issue`, handed to a callback: for a caller that runs outside a fiber (the server's hot
+     * route). `error` is `NoActiveKey` when there is no active key, or the signing failure.
+     */
+    readonly issueCallback: (
+      request: IssueRequest,
+      done: (error: NoActiveKey | Error | null, token: IssuedToken | undefined) => void
+    ) => void
   }
 }
 

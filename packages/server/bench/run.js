@@ -40,7 +40,8 @@ const PG_URL = process.env.BENCH_PG_URL ?? "postgres://postgres@127.0.0.1:5432/t
 const WITH_PG = process.env.BENCH_PG !== "off"
 const JSON_OUT = process.env.BENCH_JSON ?? "bench-results.json"
 
-const TARGETS = { ratio: 1.0, p99Ms: 25, rssMb: 150, readyMs: 1500, pgRatio: 0.8 }
+// The issue's targets: p99 is compared with the reference's p99 in the same run.
+const TARGETS = { ratio: 1.0, rssMb: 150, readyMs: 1000, freshReadyMs: 1500, pgRatio: 0.8 }
 
 /** Creates a database of its own on the PostgreSQL server; returns its URL and how to drop it. */
 const benchDatabase = async () => {
@@ -113,10 +114,13 @@ const procMb = (pid, field) => {
   }
 }
 
-/** CPU seconds (user + system, all threads) a process has used so far. */
-const cpuSeconds = (pid) => {
+/**
+ * CPU seconds (user + system) a process has used so far: all its threads, or only its main thread (the event loop,
+ * whose time is what the hot route's code costs; signing and hashing run on libuv's pool).
+ */
+const cpuSeconds = (pid, mainThreadOnly = false) => {
   try {
-    const stat = Fs.readFileSync(`/proc/${pid}/stat`, "utf8")
+    const stat = Fs.readFileSync(mainThreadOnly ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, "utf8")
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
     return (Number(fields[11]) + Number(fields[12])) / 100
   } catch {
@@ -176,8 +180,10 @@ const load = async (server) => {
   let peakRss = procMb(server.child.pid, "VmRSS")
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, procMb(server.child.pid, "VmRSS"))), 50)
   const cpuBefore = cpuSeconds(server.child.pid)
+  const mainBefore = cpuSeconds(server.child.pid, true)
   const result = await cannon(server.port, DURATION)
   const cpuUsed = cpuSeconds(server.child.pid) - cpuBefore
+  const mainUsed = cpuSeconds(server.child.pid, true) - mainBefore
   clearInterval(sampler)
   const hwm = procMb(server.child.pid, "VmHWM")
   return {
@@ -187,6 +193,7 @@ const load = async (server) => {
     p99: result.latency.p99,
     non2xx: result.non2xx,
     cpuMsPerRequest: (cpuUsed * 1000) / Math.max(1, result.requests.total),
+    mainThreadMsPerRequest: (mainUsed * 1000) / Math.max(1, result.requests.total),
     errors: result.errors + result.timeouts,
     peakRssMb: Math.max(peakRss, hwm),
     readyMs: server.readyMs,
@@ -253,7 +260,7 @@ const main = async () => {
     await stopChild(fresh)
     // Second start on the same data directory: what a restart costs. This one is loaded.
     const profile = PROFILE_DIR === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`]
-    const server = await startChild("chatauth", ourArgs, profile)
+    const server = await startChild("chatauth sqlite", ourArgs, profile)
     try {
       ours = await load(server)
     } finally {
@@ -269,10 +276,12 @@ const main = async () => {
     const pgDataDir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "chatauth-bench-pg-"))
     try {
       const pgArgs = (port) => [Path.join(here, "serve.js"), String(port), pgDataDir, CALLER, database.url]
-      await stopChild(await startChild("chatauth pg (fresh)", pgArgs))
+      const fresh = await startChild("chatauth pg (fresh)", pgArgs)
+      await stopChild(fresh)
       const server = await startChild("chatauth pg", pgArgs)
       try {
         onPg = await load(server)
+        onPg.freshReadyMs = fresh.readyMs
       } finally {
         await stopChild(server)
       }
@@ -282,49 +291,80 @@ const main = async () => {
     }
   }
 
+  ours.freshReadyMs = freshReadyMs
   const rows = [reference, ours, onPg].filter(Boolean)
+  for (const r of rows) r.ratioToReference = reference === undefined ? null : r.reqPerSec / reference.reqPerSec
+  const columns = [
+    ["server", 20, (r) => r.name],
+    ["req/s", 7, (r) => fmt(r.reqPerSec)],
+    ["x ref", 6, (r) => (r.ratioToReference === null ? "-" : fmt(r.ratioToReference, 2))],
+    ["p50 ms", 7, (r) => fmt(r.p50)],
+    ["p99 ms", 7, (r) => fmt(r.p99)],
+    ["peak RSS MB", 12, (r) => fmt(r.peakRssMb)],
+    ["RSS ready MB", 13, (r) => fmt(r.rssAtReadyMb)],
+    ["ready ms", 9, (r) => fmt(r.readyMs)],
+    ["fresh ready ms", 15, (r) => (r.freshReadyMs === undefined ? "-" : fmt(r.freshReadyMs))],
+    ["CPU ms/req", 11, (r) => fmt(r.cpuMsPerRequest, 2)],
+    ["main ms/req", 12, (r) => fmt(r.mainThreadMsPerRequest, 3)],
+    ["non-2xx", 8, (r) => String(r.non2xx)],
+    ["errors", 7, (r) => String(r.errors)]
+  ]
   console.log("")
-  console.log("server            req/s     p50 ms  p99 ms  peak RSS MB  RSS at ready MB  CPU ms/req  non-2xx  errors")
+  console.log(columns.map(([title, width], i) => (i === 0 ? title.padEnd(width) : title.padStart(width))).join(" "))
   for (const r of rows) {
     console.log(
-      `${r.name.padEnd(16)} ${fmt(r.reqPerSec).padStart(7)}  ${fmt(r.p50).padStart(7)} ${fmt(r.p99).padStart(7)} ${
-        fmt(r.peakRssMb).padStart(12)
-      } ${fmt(r.rssAtReadyMb).padStart(16)} ${fmt(r.cpuMsPerRequest, 2).padStart(11)} ${String(r.non2xx).padStart(8)} ${
-        String(r.errors).padStart(7)
-      }`
+      columns.map(([, width, cell], i) => (i === 0 ? cell(r).padEnd(width) : cell(r).padStart(width))).join(" ")
     )
   }
   console.log("")
-  if (reference !== undefined) {
-    const ratio = ours.reqPerSec / reference.reqPerSec
+  if (ceiling !== undefined) {
     console.log(
-      `ours / fastify+jose:   ${fmt(ratio, 2)}x  (target >= ${TARGETS.ratio}x: ${mark(ratio >= TARGETS.ratio)})`
+      `raw RS256 ceiling: ${fmt(ceiling)} signatures/s; ours ${
+        fmt(ours.reqPerSec / ceiling, 2)
+      }x of it, the reference ${fmt(reference.reqPerSec / ceiling, 2)}x`
     )
-    console.log(`ours / raw ceiling:    ${fmt(ours.reqPerSec / ceiling, 2)}x`)
-    console.log(`fastify / raw ceiling: ${fmt(reference.reqPerSec / ceiling, 2)}x`)
   }
-  console.log(
-    `our p99:               ${fmt(ours.p99)} ms (target <= ${TARGETS.p99Ms}: ${mark(ours.p99 <= TARGETS.p99Ms)})`
-  )
-  console.log(
-    `our peak RSS:          ${fmt(ours.peakRssMb)} MB (target <= ${TARGETS.rssMb}: ${
-      mark(ours.peakRssMb <= TARGETS.rssMb)
-    })`
-  )
-  console.log(
-    `our ready, existing data dir: ${fmt(ours.readyMs)} ms (target <= ${TARGETS.readyMs}: ${
-      mark(ours.readyMs <= TARGETS.readyMs)
-    })`
-  )
-  console.log(`our ready, fresh data dir:    ${fmt(freshReadyMs)} ms (key generation included)`)
-  if (onPg !== undefined) {
-    const pgRatio = onPg.reqPerSec / ours.reqPerSec
-    console.log(
-      `PostgreSQL / SQLite:   ${fmt(pgRatio, 2)}x  (target >= ${TARGETS.pgRatio}x: ${
-        mark(pgRatio >= TARGETS.pgRatio)
-      }),` +
-        ` p99 ${fmt(onPg.p99)} ms`
-    )
+  const checks = [
+    [
+      "throughput, ratio to the reference",
+      ours.ratioToReference,
+      (v) => `${fmt(v, 2)}x`,
+      (v) => v >= TARGETS.ratio,
+      `>= ${TARGETS.ratio}x`
+    ],
+    [
+      "p99",
+      ours.p99,
+      (v) => `${fmt(v)} ms`,
+      (v) => reference === undefined || v <= reference.p99,
+      "<= the reference's"
+    ],
+    ["peak RSS", ours.peakRssMb, (v) => `${fmt(v)} MB`, (v) => v <= TARGETS.rssMb, `<= ${TARGETS.rssMb} MB`],
+    [
+      "ready, existing data",
+      ours.readyMs,
+      (v) => `${fmt(v)} ms`,
+      (v) => v <= TARGETS.readyMs,
+      `<= ${TARGETS.readyMs} ms`
+    ],
+    [
+      "ready, fresh data",
+      freshReadyMs,
+      (v) => `${fmt(v)} ms`,
+      (v) => v <= TARGETS.freshReadyMs,
+      `<= ${TARGETS.freshReadyMs} ms`
+    ],
+    ...(onPg === undefined ? [] : [[
+      "PostgreSQL / SQLite throughput",
+      onPg.reqPerSec / ours.reqPerSec,
+      (v) => `${fmt(v, 2)}x`,
+      (v) => v >= TARGETS.pgRatio,
+      `>= ${TARGETS.pgRatio}x`
+    ]])
+  ]
+  for (const [what, value, show, ok, target] of checks) {
+    if (value === null || value === undefined) continue
+    console.log(`${what.padEnd(34)} ${show(value).padStart(10)}  target ${target}: ${mark(ok(value))}`)
   }
   Fs.writeFileSync(
     JSON_OUT,
@@ -333,13 +373,16 @@ const main = async () => {
         at: new Date().toISOString(),
         node: process.version,
         cpus: Os.cpus().length,
+        loadAverage: Os.loadavg(),
         connections: CONNECTIONS,
         durationSeconds: DURATION,
+        nodeFlags: NODE_FLAGS,
         rawSigningCeiling: ceiling ?? null,
         freshReadyMs,
         servers: rows,
         ratios: {
-          oursToReference: reference === undefined ? null : ours.reqPerSec / reference.reqPerSec,
+          oursToReference: ours.ratioToReference,
+          postgresToReference: onPg === undefined ? null : onPg.ratioToReference,
           postgresToSqlite: onPg === undefined ? null : onPg.reqPerSec / ours.reqPerSec
         },
         targets: TARGETS

@@ -27,6 +27,7 @@
  *
  * @since 0.1.0
  */
+import type { Exit } from "effect"
 import { Clock, Context, Effect, Layer } from "effect"
 import { Journal } from "./Journal.js"
 import type { AuditEvent, LockoutScope } from "./Store.js"
@@ -77,6 +78,8 @@ export interface LockoutEvent {
  */
 export interface AuditLogService {
   readonly issued: (event: IssuedEvent) => Effect.Effect<void>
+  /** `issued` for a caller outside a fiber: `done` gets the commit's exit. */
+  readonly issuedCallback: (event: IssuedEvent, done: (exit: Exit.Exit<void>) => void) => void
   readonly refused: (event: RefusedEvent) => Effect.Effect<void>
   readonly lockout: (event: LockoutEvent) => Effect.Effect<void>
 }
@@ -100,20 +103,24 @@ const cleanOptional = (value: string | undefined): string | undefined => value =
  * @since 0.1.0
  * @category constructors
  */
-export const make: Effect.Effect<AuditLogService, never, Journal> = Effect.map(Journal, (journal) => {
+export const make: Effect.Effect<AuditLogService, never, Journal> = Effect.gen(function*() {
+  const journal = yield* Journal
+  const clock = yield* Effect.clock
   const record = (event: Omit<AuditEvent, "time">) =>
     Effect.flatMap(Clock.currentTimeMillis, (time) => journal.append({ time, ...event }))
+  const issuedEvent = (event: IssuedEvent): Omit<AuditEvent, "time"> => ({
+    outcome: "issued",
+    caller: clean(event.caller),
+    clientAddress: clean(event.clientAddress),
+    authUserName: clean(event.authUserName),
+    chatSiteName: clean(event.chatSiteName),
+    poolId: clean(event.poolId),
+    kid: clean(event.kid)
+  })
   return {
-    issued: (event) =>
-      record({
-        outcome: "issued",
-        caller: clean(event.caller),
-        clientAddress: clean(event.clientAddress),
-        authUserName: clean(event.authUserName),
-        chatSiteName: clean(event.chatSiteName),
-        poolId: clean(event.poolId),
-        kid: clean(event.kid)
-      }),
+    issued: (event) => record(issuedEvent(event)),
+    issuedCallback: (event, done) =>
+      journal.appendCallback({ time: clock.unsafeCurrentTimeMillis(), ...issuedEvent(event) }, done),
     refused: (event) => {
       const authUserName = cleanOptional(event.authUserName)
       return record({

@@ -104,6 +104,16 @@ export interface CallerAuthService {
     readonly password: Redacted.Redacted<string>
     readonly clientAddress: string
   }) => Effect.Effect<Caller, AuthRefused>
+  /**
+   * The synchronous fast path of `authenticate`: the caller when the credential cache holds these credentials and
+   * the attempt has nothing to wait for (no lock known here, no failure here to reset); `undefined` means "call
+   * `authenticate`", which then answers exactly as it always does.
+   */
+  readonly authenticateCached: (credentials: {
+    readonly username: string
+    readonly password: Redacted.Redacted<string>
+    readonly clientAddress: string
+  }) => Caller | undefined
 }
 
 type Check =
@@ -240,7 +250,15 @@ export const make = (
       })
     }
 
-    return { authenticate }
+    const clock = yield* Effect.clock
+    const authenticateCached: CallerAuthService["authenticateCached"] = ({ clientAddress, password, username }) => {
+      // No validity checks: only credentials `authenticate` accepted are ever cached.
+      const now = clock.unsafeCurrentTimeMillis()
+      const cached = cache.get(cache.keyOf(username, Redacted.value(password)), now)
+      return cached !== undefined && lockouts.cachedAttemptClear(username, clientAddress, now) ? cached : undefined
+    }
+
+    return { authenticate, authenticateCached }
   })
 
 /**

@@ -33,11 +33,11 @@ import {
   RequestBody,
   TokenIssuer
 } from "@chatauth/core"
-import { Context, Effect, Either, Layer, Option, Redacted } from "effect"
+import { Cause, Context, Effect, Either, Exit, Layer, Option, Redacted, Runtime } from "effect"
 import { AuditLog } from "./AuditLog.js"
 import { type Caller, CallerAuth, hasChatPrivilege } from "./CallerAuth.js"
 import { Metrics } from "./Metrics.js"
-import { Router } from "./Router.js"
+import { type Assignment, Router } from "./Router.js"
 import { isStoreFailure } from "./Store.js"
 import { StoreHealth } from "./StoreHealth.js"
 
@@ -58,6 +58,10 @@ export interface WireRequest {
   readonly clientAddress: string
   /** Reads the body's bytes, at most `maxBytes`; `None` when it is larger. */
   readonly readBody: (maxBytes: number) => Effect.Effect<Option.Option<Uint8Array>>
+  /** `readBody` with a callback, for the direct path (see `handleDirect`); without it that path is not taken. */
+  readonly readBodyCallback?:
+    | ((maxBytes: number, done: (body: Option.Option<Uint8Array>) => void) => void)
+    | undefined
 }
 
 /**
@@ -186,6 +190,16 @@ export class ChatAuthenticateHandler extends Context.Tag("@chatauth/server/ChatA
   {
     /** Answers any request on the resource's paths. Never fails. */
     readonly handle: (request: WireRequest, resource: ResourcePath) => Effect.Effect<WireResponse>
+    /**
+     * The same answers as `handle`, without a fiber, for the common case: credentials the cache knows, a caller
+     * with the privilege, a route decided synchronously; signing and the audit commit resume it by callback.
+     * `false` when it does not take the request (nothing read, nothing recorded): then run `handle`.
+     */
+    readonly handleDirect: (
+      request: WireRequest,
+      resource: ResourcePath,
+      done: (exit: Exit.Exit<WireResponse>) => void
+    ) => boolean
   }
 >() {}
 
@@ -231,6 +245,53 @@ export const make = (options: HandlerOptions) =>
     ): Effect.Effect<WireResponse> =>
       Effect.as(audit.refused({ reason, caller, clientAddress: request.clientAddress }), answer)
 
+    // The steps of the route as plain functions, shared by the fiber (`handle`) and the direct path (`handleDirect`):
+    // both answer every case from the same code.
+    const answerIssued = (
+      request: WireRequest,
+      basePath: string,
+      version: number,
+      caller: Caller,
+      input: ChatAuthenticate.ChatAuthenticateRequest,
+      assignment: Assignment,
+      token: TokenIssuer.IssuedToken,
+      started: bigint
+    ) => {
+      metrics.signingLatencySeconds.observe(Number(clock.unsafeCurrentTimeNanos() - started) / 1e9)
+      metrics.tokensIssuedTotal.inc(assignment.chatSiteName)
+      const href = Links.itemHref(originOf(request, options), basePath, input.authUserName)
+      const item = ChatAuthenticate.makeItem(
+        input,
+        { chatSiteName: assignment.chatSiteName, domain: assignment.domain, poolId: assignment.poolId, jwt: token.jwt },
+        ONLY_DATA.test(request.query) ? undefined : Links.itemLinks(href)
+      )
+      const answer: WireResponse = {
+        status: 201,
+        headers: {
+          "content-type": MediaTypes.ADF_RESOURCE_ITEM,
+          location: href,
+          "rest-framework-version": String(version),
+          "cache-control": "no-store"
+        },
+        body: JSON.stringify(ChatAuthenticate.encodeItem(item))
+      }
+      const event = {
+        caller: caller.username,
+        clientAddress: request.clientAddress,
+        authUserName: input.authUserName,
+        chatSiteName: assignment.chatSiteName,
+        poolId: assignment.poolId,
+        kid: token.kid
+      }
+      return { answer, event }
+    }
+
+    const toIssue = (input: ChatAuthenticate.ChatAuthenticateRequest, assignment: Assignment) => ({
+      authUserName: input.authUserName,
+      domain: assignment.domain,
+      chatSiteName: assignment.chatSiteName
+    })
+
     const issue = (
       request: WireRequest,
       basePath: string,
@@ -241,70 +302,67 @@ export const make = (options: HandlerOptions) =>
       Effect.flatMap(router.route(input), (assignment) => {
         const started = clock.unsafeCurrentTimeNanos()
         return Effect.flatMap(
-          Effect.orDie(issuer.issue({
-            authUserName: input.authUserName,
-            domain: assignment.domain,
-            chatSiteName: assignment.chatSiteName
-          })),
+          Effect.orDie(issuer.issue(toIssue(input, assignment))),
           (token) => {
-            metrics.signingLatencySeconds.observe(Number(clock.unsafeCurrentTimeNanos() - started) / 1e9)
-            metrics.tokensIssuedTotal.inc(assignment.chatSiteName)
-            const href = Links.itemHref(originOf(request, options), basePath, input.authUserName)
-            const item = ChatAuthenticate.makeItem(
+            const { answer, event } = answerIssued(
+              request,
+              basePath,
+              version,
+              caller,
               input,
-              {
-                chatSiteName: assignment.chatSiteName,
-                domain: assignment.domain,
-                poolId: assignment.poolId,
-                jwt: token.jwt
-              },
-              ONLY_DATA.test(request.query) ? undefined : Links.itemLinks(href)
+              assignment,
+              token,
+              started
             )
-            const answer: WireResponse = {
-              status: 201,
-              headers: {
-                "content-type": MediaTypes.ADF_RESOURCE_ITEM,
-                location: href,
-                "rest-framework-version": String(version),
-                "cache-control": "no-store"
-              },
-              body: JSON.stringify(ChatAuthenticate.encodeItem(item))
-            }
-            return Effect.as(
-              audit.issued({
-                caller: caller.username,
-                clientAddress: request.clientAddress,
-                authUserName: input.authUserName,
-                chatSiteName: assignment.chatSiteName,
-                poolId: assignment.poolId,
-                kid: token.kid
-              }),
-              answer
-            )
+            return Effect.as(audit.issued(event), answer)
           }
         )
       })
 
-    // The body is read only once the caller is known and allowed: a stranger's body is never parsed.
-    const readAndIssue = (request: WireRequest, basePath: string, version: number, caller: Caller) => {
-      const contentType = header(request, "content-type")
-      const typeChecked = RequestBody.checkType(contentType)
-      if (Either.isLeft(typeChecked)) return Effect.succeed(refuse(typeChecked.left, version, true))
+    // Refusals before the body is read (it is read only once the caller is known and allowed: a stranger's body is
+    // never parsed), and the body's own checks.
+    const refuseBeforeBody = (request: WireRequest, version: number): WireResponse | undefined => {
+      const typeChecked = RequestBody.checkType(header(request, "content-type"))
+      if (Either.isLeft(typeChecked)) return refuse(typeChecked.left, version, true)
       if (Number(header(request, "content-length") ?? 0) > RequestBody.MAX_BODY_BYTES) {
-        return Effect.succeed(refuse(Errors.PayloadTooLarge.limit(RequestBody.MAX_BODY_BYTES), version, true))
+        return refuse(Errors.PayloadTooLarge.limit(RequestBody.MAX_BODY_BYTES), version, true)
       }
+      return undefined
+    }
+    const decodeBody = (
+      request: WireRequest,
+      version: number,
+      body: Option.Option<Uint8Array>
+    ): Either.Either<ChatAuthenticate.ChatAuthenticateRequest, WireResponse> => {
+      if (Option.isNone(body)) {
+        return Either.left(refuse(Errors.PayloadTooLarge.limit(RequestBody.MAX_BODY_BYTES), version, true))
+      }
+      const json = RequestBody.parse({ contentType: header(request, "content-type"), body: body.value })
+      if (Either.isLeft(json)) return Either.left(refuse(json.left, version))
+      const input = ChatAuthenticate.decodeRequest(json.right)
+      return Either.isLeft(input)
+        ? Either.left(refuse(Errors.BadRequest.problems(input.left.problems), version))
+        : Either.right(input.right)
+    }
+
+    const readAndIssue = (request: WireRequest, basePath: string, version: number, caller: Caller) => {
+      const refusal = refuseBeforeBody(request, version)
+      if (refusal !== undefined) return Effect.succeed(refusal)
       return Effect.flatMap(request.readBody(RequestBody.MAX_BODY_BYTES), (body): Effect.Effect<WireResponse> => {
-        if (Option.isNone(body)) {
-          return Effect.succeed(refuse(Errors.PayloadTooLarge.limit(RequestBody.MAX_BODY_BYTES), version, true))
-        }
-        const json = RequestBody.parse({ contentType, body: body.value })
-        if (Either.isLeft(json)) return Effect.succeed(refuse(json.left, version))
-        const input = ChatAuthenticate.decodeRequest(json.right)
-        if (Either.isLeft(input)) {
-          return Effect.succeed(refuse(Errors.BadRequest.problems(input.left.problems), version))
-        }
-        return issue(request, basePath, version, caller, input.right)
+        const input = decodeBody(request, version, body)
+        return Either.isLeft(input)
+          ? Effect.succeed(input.left)
+          : issue(request, basePath, version, caller, input.right)
       })
+    }
+
+    const authorized = (request: WireRequest, basePath: string, version: number, caller: Caller) => {
+      if (!hasChatPrivilege(caller)) {
+        metrics.authFailuresTotal.inc("forbidden")
+        const error = Errors.Forbidden.missingPrivilege(ChatAuthenticateApi.CHAT_PRIVILEGE)
+        return refused(request, "forbidden", caller.username, refuse(error, version, true))
+      }
+      return readAndIssue(request, basePath, version, caller)
     }
 
     const create = (request: WireRequest, basePath: string, version: number): Effect.Effect<WireResponse> => {
@@ -313,8 +371,11 @@ export const make = (options: HandlerOptions) =>
         metrics.authFailuresTotal.inc("invalid")
         return refused(request, "missing-credentials", null, refuse(Errors.Unauthorized.required(), version, true))
       }
+      const attempt = { ...credentials, clientAddress: request.clientAddress }
+      const known = callers.authenticateCached(attempt)
+      if (known !== undefined) return authorized(request, basePath, version, known)
       return Effect.matchEffect(
-        callers.authenticate({ ...credentials, clientAddress: request.clientAddress }),
+        callers.authenticate(attempt),
         {
           onFailure: (refusal) => {
             metrics.authFailuresTotal.inc(refusal.reason)
@@ -323,32 +384,29 @@ export const make = (options: HandlerOptions) =>
               : Errors.Unauthorized.required()
             return refused(request, refusal.reason, credentials.username, refuse(error, version, true))
           },
-          onSuccess: (caller) => {
-            if (!hasChatPrivilege(caller)) {
-              metrics.authFailuresTotal.inc("forbidden")
-              const error = Errors.Forbidden.missingPrivilege(ChatAuthenticateApi.CHAT_PRIVILEGE)
-              return refused(request, "forbidden", caller.username, refuse(error, version, true))
-            }
-            return readAndIssue(request, basePath, version, caller)
-          }
+          onSuccess: (caller) => authorized(request, basePath, version, caller)
         }
       )
     }
 
-    const handle = (request: WireRequest, resource: ResourcePath): Effect.Effect<WireResponse> => {
+    // The answers given before anything is authenticated, or the framework version to answer in.
+    const screen = (request: WireRequest, resource: ResourcePath): WireResponse | number => {
       const parsedVersion = OracleError.parseFrameworkVersion(header(request, OracleError.FRAMEWORK_VERSION_HEADER))
-      if (Either.isLeft(parsedVersion)) {
-        return Effect.succeed(refuse(parsedVersion.left, OracleError.FALLBACK_FRAMEWORK_VERSION))
-      }
+      if (Either.isLeft(parsedVersion)) return refuse(parsedVersion.left, OracleError.FALLBACK_FRAMEWORK_VERSION)
       const version = parsedVersion.right
-      if (!ChatAuthenticateApi.isBasePath(resource.basePath)) {
-        return Effect.succeed(refuse(Errors.NotFound.path(request.path), version))
-      }
+      if (!ChatAuthenticateApi.isBasePath(resource.basePath)) return refuse(Errors.NotFound.path(request.path), version)
       if (request.method !== "POST" || resource.item !== undefined) {
-        return Effect.succeed(refuse(Errors.MethodNotAllowed.method(request.method), version))
+        return refuse(Errors.MethodNotAllowed.method(request.method), version)
       }
       // Nothing can be answered while the store is down: every answer of this route waits on its audit row.
-      if (!health.isHealthy()) return Effect.succeed(unavailable(version))
+      if (!health.isHealthy()) return unavailable(version)
+      return version
+    }
+
+    const handle = (request: WireRequest, resource: ResourcePath): Effect.Effect<WireResponse> => {
+      const screened = screen(request, resource)
+      if (typeof screened !== "number") return Effect.succeed(screened)
+      const version = screened
       return create(request, resource.basePath, version).pipe(
         Effect.catchAllDefect((defect) =>
           isStoreFailure(defect)
@@ -358,7 +416,78 @@ export const make = (options: HandlerOptions) =>
       )
     }
 
-    return { handle }
+    const runtime = yield* Effect.runtime<never>()
+    const runCallback = Runtime.runCallback(runtime)
+    // A defect of the direct path, answered as `handle` answers it: a store failure is a 503 (and marks the store
+    // unhealthy), anything else a defect of the request.
+    const settleDefect = (defect: unknown, version: number, done: (exit: Exit.Exit<WireResponse>) => void) => {
+      if (!isStoreFailure(defect)) return done(Exit.die(defect))
+      runCallback(health.failed(defect), { onExit: () => done(Exit.succeed(unavailable(version))) })
+    }
+
+    const handleDirect: ChatAuthenticateHandler["Type"]["handleDirect"] = (request, resource, done) => {
+      const readBody = request.readBodyCallback
+      if (readBody === undefined) return false
+      const screened = screen(request, resource)
+      if (typeof screened !== "number") {
+        done(Exit.succeed(screened))
+        return true
+      }
+      const version = screened
+      const basePath = resource.basePath
+      // Only what the cache answers and needs no audit of a refusal: anything else takes the fiber.
+      const credentials = parseBasicAuthorization(header(request, "authorization"))
+      if (credentials === undefined) return false
+      const caller = callers.authenticateCached({ ...credentials, clientAddress: request.clientAddress })
+      if (caller === undefined || !hasChatPrivilege(caller)) return false
+      const refusal = refuseBeforeBody(request, version)
+      if (refusal !== undefined) {
+        done(Exit.succeed(refusal))
+        return true
+      }
+      readBody(RequestBody.MAX_BODY_BYTES, (body) => {
+        const input = decodeBody(request, version, body)
+        if (Either.isLeft(input)) return done(Exit.succeed(input.left))
+        let assignment: Assignment | undefined
+        try {
+          assignment = router.routeNow(input.right)
+        } catch (defect) {
+          return settleDefect(defect, version, done)
+        }
+        if (assignment === undefined) {
+          // The store must be asked: the rest of the route in a fiber, as `handle` runs it.
+          const rest = issue(request, basePath, version, caller, input.right).pipe(
+            Effect.catchAllDefect((defect) =>
+              isStoreFailure(defect) ? Effect.as(health.failed(defect), unavailable(version)) : Effect.die(defect)
+            )
+          )
+          return runCallback(rest, { onExit: done })
+        }
+        const decided = assignment
+        const started = clock.unsafeCurrentTimeNanos()
+        issuer.issueCallback(toIssue(input.right, decided), (error, token) => {
+          if (error !== null) return done(Exit.die(error))
+          const { answer, event } = answerIssued(
+            request,
+            basePath,
+            version,
+            caller,
+            input.right,
+            decided,
+            token!,
+            started
+          )
+          audit.issuedCallback(event, (exit) => {
+            if (Exit.isSuccess(exit)) return done(Exit.succeed(answer))
+            const squashed = Cause.squash(exit.cause)
+            settleDefect(squashed, version, done)
+          })
+        })
+      })
+      return true
+    }
+
+    return { handle, handleDirect }
   })
 
 /**

@@ -20,7 +20,7 @@
  *
  * @since 0.1.0
  */
-import type { Duration } from "effect"
+import type { Duration, Exit } from "effect"
 import { Context, Effect, Layer, Option } from "effect"
 import * as GroupCommit from "./internal/groupCommit.js"
 import type { Assignment, AuditEvent } from "./Store.js"
@@ -44,6 +44,8 @@ export interface JournalOptions {
 export interface JournalService {
   /** Appends an audit event and waits until it is committed. */
   readonly append: (event: AuditEvent) => Effect.Effect<void>
+  /** `append` for a caller outside a fiber: `done` gets the commit's exit (a `StoreFailure` defect when it failed). */
+  readonly appendCallback: (event: AuditEvent, done: (exit: Exit.Exit<void>) => void) => void
   /** Records an assignment in the next batch, without waiting. */
   readonly recordAssignment: (assignment: Assignment) => void
   /** An assignment recorded here and not yet committed. */
@@ -85,6 +87,7 @@ export const make = (options: JournalOptions = {}) =>
     })
     return Journal.of({
       append: (event) => batches.submit({ _tag: "audit", event }),
+      appendCallback: (event, done) => batches.submitCallback({ _tag: "audit", event }, done),
       recordAssignment: (assignment) => {
         pending.set(assignment.authUserName, assignment)
         batches.enqueue({ _tag: "assignment", assignment })

@@ -108,6 +108,12 @@ export interface LockoutsService {
   readonly succeeded: (
     attempt: Attempt & { readonly username: string; readonly cached: boolean }
   ) => Effect.Effect<void>
+  /**
+   * The synchronous form of `check` + `succeeded` for an attempt whose password the cache knows right: `true` when
+   * no lock known here refuses it and there is no failure here to reset, so it may go ahead with nothing to read or
+   * write; `false` sends it through `check` and `succeeded`.
+   */
+  readonly cachedAttemptClear: (username: string, address: string, now: number) => boolean
   /** Lifts every lock and count of a caller name (on every replica, through the change feed). */
   readonly unlock: (username: string) => Effect.Effect<number>
 }
@@ -277,6 +283,11 @@ export const make = (
     return Lockouts.of({
       check,
       failed,
+      cachedAttemptClear: (username, address, now) => {
+        const pair = pairKey(username, address)
+        return !failedHere.has(pair) && knownLock("address", address, now) === 0 &&
+          knownLock("user-address", pair, now) === 0
+      },
       succeeded: ({ address, cached, username }) => {
         const pair = pairKey(username, address)
         if (!failedHere.delete(pair) && cached) return Effect.void

@@ -15,7 +15,7 @@
  * @since 0.1.0
  */
 import { ChatAuthenticateApi } from "@chatauth/core"
-import { Effect, Either, Option, Runtime } from "effect"
+import { Effect, Either, type Exit, Option, Runtime } from "effect"
 import type * as Http from "node:http"
 import {
   type ChatAuthenticateHandler,
@@ -29,37 +29,54 @@ import type { Metrics, RouteName } from "./Metrics.js"
 
 const EMPTY = new Uint8Array(0)
 
+const INTERNAL_ERROR: WireResponse = {
+  status: 500,
+  headers: { "content-type": "text/plain; charset=utf-8" },
+  body: "Internal Server Error",
+  close: true
+}
+
+// Reads the body, at most `maxBytes` (`None` when larger); returns how to stop reading (interruption).
+const readBodyCallback = (request: Http.IncomingMessage) =>
+(
+  maxBytes: number,
+  done: (body: Option.Option<Uint8Array>) => void
+): () => void => {
+  const chunks: Array<Buffer> = []
+  let size = 0
+  let finished = false
+  const finish = (result: Option.Option<Uint8Array>) => {
+    if (finished) return
+    finished = true
+    request.off("data", onData)
+    request.off("end", onEnd)
+    request.off("error", onError)
+    request.off("aborted", onError)
+    done(result)
+  }
+  const onData = (chunk: Buffer) => {
+    size += chunk.length
+    if (size > maxBytes) {
+      // Stop buffering; the connection is closed after the 413 so the rest is never read.
+      request.pause()
+      finish(Option.none())
+    } else {
+      chunks.push(chunk)
+    }
+  }
+  const onEnd = () => finish(Option.some(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)))
+  const onError = () => finish(Option.some(EMPTY))
+  request.on("data", onData)
+  request.on("end", onEnd)
+  request.on("error", onError)
+  request.on("aborted", onError)
+  return () => finish(Option.none())
+}
+
 const readBody = (request: Http.IncomingMessage) => (maxBytes: number): Effect.Effect<Option.Option<Uint8Array>> =>
   Effect.async<Option.Option<Uint8Array>>((resume) => {
-    const chunks: Array<Buffer> = []
-    let size = 0
-    let done = false
-    const finish = (result: Option.Option<Uint8Array>) => {
-      if (done) return
-      done = true
-      request.off("data", onData)
-      request.off("end", onEnd)
-      request.off("error", onError)
-      request.off("aborted", onError)
-      resume(Effect.succeed(result))
-    }
-    const onData = (chunk: Buffer) => {
-      size += chunk.length
-      if (size > maxBytes) {
-        // Stop buffering; the connection is closed after the 413 so the rest is never read.
-        request.pause()
-        finish(Option.none())
-      } else {
-        chunks.push(chunk)
-      }
-    }
-    const onEnd = () => finish(Option.some(Buffer.concat(chunks, size)))
-    const onError = () => finish(Option.some(EMPTY))
-    request.on("data", onData)
-    request.on("end", onEnd)
-    request.on("error", onError)
-    request.on("aborted", onError)
-    return Effect.sync(() => finish(Option.none()))
+    const stop = readBodyCallback(request)(maxBytes, (result) => resume(Effect.succeed(result)))
+    return Effect.sync(stop)
   })
 
 /**
@@ -194,8 +211,26 @@ export const makeListener = (
         request.socket.remoteAddress,
         request.headers["x-forwarded-for"]
       ),
-      readBody: readBody(request)
+      readBody: readBody(request),
+      readBodyCallback: (maxBytes, done) => void readBodyCallback(request)(maxBytes, done)
     }
+    const route = extension === undefined ? "chatAuthenticate" : "other"
+    const answered = (exit: Exit.Exit<WireResponse>) => {
+      if (request.socket.destroyed) {
+        metrics.requestsTotal.inc(method, route, unansweredStatus(request))
+        return
+      }
+      const answer: WireResponse = exit._tag === "Success" ? exit.value : INTERNAL_ERROR
+      // A 500 is a bug: never silent.
+      if (exit._tag === "Failure") runFork(Effect.logError("chatAuthenticate failed unexpectedly", exit.cause))
+      metrics.requestsTotal.inc(method, route, answer.status)
+      write(response, answer)
+    }
+    // The common case without a fiber (fault injection wraps the fiber, so it takes that path).
+    if (
+      extension === undefined && hooks.chatAuthenticate === undefined &&
+      handler.handleDirect(wire, resource!, answered)
+    ) return
     const handling = extension !== undefined
       ? extension(wire, () => request.socket.destroy())
       : hooks.chatAuthenticate === undefined
@@ -204,26 +239,11 @@ export const makeListener = (
     const fiber = runFork(handling)
     let abandoned = false
     fiber.addObserver((exit) => {
-      if (abandoned || request.socket.destroyed) {
-        metrics.requestsTotal.inc(
-          method,
-          extension === undefined ? "chatAuthenticate" : "other",
-          unansweredStatus(request)
-        )
+      if (abandoned) {
+        metrics.requestsTotal.inc(method, route, unansweredStatus(request))
         return
       }
-      const answer: WireResponse = exit._tag === "Success"
-        ? exit.value
-        : {
-          status: 500,
-          headers: { "content-type": "text/plain; charset=utf-8" },
-          body: "Internal Server Error",
-          close: true
-        }
-      // A 500 is a bug: never silent.
-      if (exit._tag === "Failure") runFork(Effect.logError("chatAuthenticate failed unexpectedly", exit.cause))
-      metrics.requestsTotal.inc(method, extension === undefined ? "chatAuthenticate" : "other", answer.status)
-      write(response, answer)
+      answered(exit)
     })
     response.once("close", () => {
       if (response.writableEnded) return

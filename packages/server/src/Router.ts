@@ -63,6 +63,10 @@ export class AssignmentStore extends Context.Tag("@chatauth/server/AssignmentSto
   readonly find: (authUserName: string) => Effect.Effect<Option.Option<StoredAssignment>>
   /** Records (replaces) the user's last assignment. */
   readonly record: (assignment: StoredAssignment) => Effect.Effect<void>
+  /** `find`, synchronously when the store can answer so now; `undefined`: call `find`. */
+  readonly findNow?: ((authUserName: string) => Option.Option<StoredAssignment> | undefined) | undefined
+  /** `record`, synchronously (when the store can). */
+  readonly recordNow?: ((assignment: StoredAssignment) => void) | undefined
 }>() {
   /**
    * An in-memory store, for tests and for running without persistence. It keeps the most recently assigned
@@ -93,7 +97,12 @@ export class AssignmentStore extends Context.Tag("@chatauth/server/AssignmentSto
             const pending = journal.pendingAssignment(authUserName)
             return Option.isSome(pending) ? Effect.succeed(pending) : store.assignments.find(authUserName)
           }),
-        record: (assignment) => Effect.sync(() => journal.recordAssignment(assignment))
+        record: (assignment) => Effect.sync(() => journal.recordAssignment(assignment)),
+        findNow: (authUserName) => {
+          const pending = journal.pendingAssignment(authUserName)
+          return Option.isSome(pending) ? pending : store.assignments.findNow?.(authUserName)
+        },
+        recordNow: (assignment) => journal.recordAssignment(assignment)
       })
     })
   )
@@ -103,14 +112,17 @@ const makeMemory = (maxEntries: number): AssignmentStore["Type"] => {
   // A Map iterates in insertion order: deleting before setting moves a user to the end, so the first key is always
   // the least recently assigned one.
   const entries = new Map<string, StoredAssignment>()
+  const findNow = (authUserName: string) => Option.fromNullable(entries.get(authUserName))
+  const recordNow = (assignment: StoredAssignment) => {
+    entries.delete(assignment.authUserName)
+    entries.set(assignment.authUserName, assignment)
+    if (entries.size > maxEntries) entries.delete(entries.keys().next().value!)
+  }
   return AssignmentStore.of({
-    find: (authUserName) => Effect.sync(() => Option.fromNullable(entries.get(authUserName))),
-    record: (assignment) =>
-      Effect.sync(() => {
-        entries.delete(assignment.authUserName)
-        entries.set(assignment.authUserName, assignment)
-        if (entries.size > maxEntries) entries.delete(entries.keys().next().value!)
-      })
+    find: (authUserName) => Effect.sync(() => findNow(authUserName)),
+    record: (assignment) => Effect.sync(() => recordNow(assignment)),
+    findNow,
+    recordNow
   })
 }
 
@@ -175,6 +187,11 @@ export interface RouterOptions {
  */
 export class Router extends Context.Tag("@chatauth/server/Router")<Router, {
   readonly route: (request: RouteRequest) => Effect.Effect<Assignment>
+  /**
+   * `route`, synchronously, when the assignment store can read and record synchronously now (memory; the journal
+   * with a SQLite store); `undefined` (nothing decided, nothing recorded): call `route`.
+   */
+  readonly routeNow: (request: RouteRequest) => Assignment | undefined
 }>() {
   /**
    * A router over a decoded config.
@@ -299,34 +316,58 @@ export const makeRouter = (
       return nextSite()
     }
 
-    const commit = (authUserName: string, site: ChannelServer, poolId: string, resumed: boolean, now: number) =>
-      Effect.as(
-        store.record({ authUserName, chatSiteName: site.chatSiteName, domain: site.domain, poolId, assignedAt: now }),
-        { chatSiteName: site.chatSiteName, domain: site.domain, poolId, resumed }
-      )
-
-    const routeAnew = (request: RouteRequest, now: number) => {
+    // One decision for both forms of `route`: RESUME returns to the previous site and pool while they exist and the
+    // window runs; anything else is balanced anew (which advances the balancers).
+    const decide = (request: RouteRequest, previous: Option.Option<StoredAssignment>, now: number) => {
+      if (Option.isSome(previous) && now - previous.value.assignedAt < windowMillis) {
+        const state = sites.get(previous.value.chatSiteName)
+        // The domain comes from the current config: a site keeps its identity (name) when its host moves.
+        if (state !== undefined && state.pools.has(previous.value.poolId)) {
+          return { site: state.site, poolId: previous.value.poolId, resumed: true }
+        }
+      }
       const state = pickSite(request)
-      return commit(request.authUserName, state.site, state.nextPool().id, false, now)
+      return { site: state.site, poolId: state.nextPool().id, resumed: false }
+    }
+    const resumes = (request: RouteRequest) => request.resumeType === "RESUME" && windowMillis > 0
+
+    const stored = (authUserName: string, { poolId, site }: ReturnType<typeof decide>, now: number) => ({
+      authUserName,
+      chatSiteName: site.chatSiteName,
+      domain: site.domain,
+      poolId,
+      assignedAt: now
+    })
+    const assignment = ({ poolId, resumed, site }: ReturnType<typeof decide>): Assignment => ({
+      chatSiteName: site.chatSiteName,
+      domain: site.domain,
+      poolId,
+      resumed
+    })
+
+    const route = (request: RouteRequest, previous: Option.Option<StoredAssignment>) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        const decision = decide(request, previous, now)
+        return Effect.as(store.record(stored(request.authUserName, decision, now)), assignment(decision))
+      })
+
+    const clock = yield* Effect.clock
+    const routeNow = (request: RouteRequest): Assignment | undefined => {
+      const record = store.recordNow
+      if (record === undefined) return undefined
+      const previous = resumes(request) ? store.findNow?.(request.authUserName) : Option.none()
+      if (previous === undefined) return undefined
+      const now = clock.unsafeCurrentTimeMillis()
+      const decision = decide(request, previous, now)
+      record(stored(request.authUserName, decision, now))
+      return assignment(decision)
     }
 
-    const resume = (request: RouteRequest) =>
-      Effect.flatMap(store.find(request.authUserName), (previous) =>
-        Effect.flatMap(Clock.currentTimeMillis, (now) => {
-          if (Option.isSome(previous) && now - previous.value.assignedAt < windowMillis) {
-            const state = sites.get(previous.value.chatSiteName)
-            // The domain comes from the current config: a site keeps its identity (name) when its host moves.
-            if (state !== undefined && state.pools.has(previous.value.poolId)) {
-              return commit(request.authUserName, state.site, previous.value.poolId, true, now)
-            }
-          }
-          return routeAnew(request, now)
-        }))
-
     return Router.of({
+      routeNow,
       route: (request) =>
-        request.resumeType === "RESUME" && windowMillis > 0
-          ? resume(request)
-          : Effect.flatMap(Clock.currentTimeMillis, (now) => routeAnew(request, now))
+        resumes(request)
+          ? Effect.flatMap(store.find(request.authUserName), (previous) => route(request, previous))
+          : route(request, Option.none())
     })
   })

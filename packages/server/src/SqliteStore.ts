@@ -33,6 +33,7 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import { Duration, Effect, Layer } from "effect"
 import { prepareDataDirectory } from "./internal/dataDirectory.js"
 import { loader } from "./internal/migrations/sqlite/index.js"
+import * as SqliteDirect from "./internal/sqliteDirect.js"
 import * as SqlStore from "./internal/sqlStore.js"
 import { causeText, Store, StoreUnavailable } from "./Store.js"
 
@@ -45,7 +46,10 @@ export interface SqliteStoreOptions {
   readonly dataDir: string
   /** How long a write waits for a lock held by another process (default 5000 ms). */
   readonly busyTimeoutMillis?: number | undefined
-  /** Longest a store operation may take before it counts as failed (default 5 s). */
+  /**
+   * Kept for symmetry with PostgreSQL's options; SQLite's driver answers synchronously, so its operations are bounded
+   * by `busyTimeoutMillis` instead.
+   */
   readonly operationTimeout?: Duration.DurationInput | undefined
 }
 
@@ -101,11 +105,17 @@ const open = (filename: string, options: SqliteStoreOptions) =>
     }).pipe(Effect.mapError(fail("open")))
     yield* migrate.pipe(Effect.provideService(SqlClient.SqlClient, sql), Effect.mapError(fail("migrate")))
     yield* SqlStore.verifySchema(sql).pipe(Effect.mapError((reason) => fail("use")(new Error(reason))))
+    const direct = yield* Effect.acquireRelease(
+      Effect.try({ try: () => SqliteDirect.open(filename), catch: fail("open") }),
+      (lane) => Effect.sync(() => lane.close())
+    )
     return yield* SqlStore.make(sql, {
       name: "sqlite",
       location: filename,
       announce: () => Effect.void,
-      wakeups: () => Effect.never
+      wakeups: () => Effect.never,
+      synchronous: true,
+      direct
     }, { operationTimeout: options.operationTimeout ?? Duration.seconds(5) })
   }).pipe(
     Effect.catchAllDefect((defect) =>

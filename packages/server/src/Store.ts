@@ -286,6 +286,11 @@ export interface KeyRepository {
 export interface AssignmentRepository {
   /** The last assignment of this user, if any. */
   readonly find: (authUserName: string) => Effect.Effect<Option.Option<Assignment>>
+  /**
+   * `find` answered synchronously when the store can (SQLite); `undefined` when it cannot now (no synchronous lane,
+   * the database busy, or an error `find` would report): then call `find`.
+   */
+  readonly findNow?: ((authUserName: string) => Option.Option<Assignment> | undefined) | undefined
 }
 
 /**

@@ -3,8 +3,9 @@
  * portable SQL (`ON CONFLICT … DO UPDATE … RETURNING` counts atomically on both), and a dialect supplies the few
  * things that differ (notifications, how a failure reads).
  *
- * Every operation is bounded by `operationTimeout` and dies with a `StoreFailure` on error or time-out; it is
- * detached from the caller's interruption (`Effect.disconnect`), so a connection that hangs cannot hang a request.
+ * Every operation dies with a `StoreFailure` on error. Over a network driver (PostgreSQL) it is also bounded by
+ * `operationTimeout` and detached from the caller's interruption (`Effect.disconnect`), so a connection that hangs
+ * cannot hang a request; a synchronous driver (SQLite) needs neither, and they cost two fibers per operation.
  *
  * @internal
  */
@@ -24,6 +25,7 @@ import type {
   StoreService
 } from "../Store.js"
 import { StoreFailure } from "../Store.js"
+import * as SqliteDirect from "./sqliteDirect.js"
 
 /** @internal */
 export interface Dialect {
@@ -32,6 +34,13 @@ export interface Dialect {
   /** Statements run in the transaction that wrote change rows: tells the other processes (PostgreSQL NOTIFY). */
   readonly announce: (sql: SqlClient.SqlClient) => Effect.Effect<unknown, unknown>
   readonly wakeups: StoreService["changes"]["wakeups"]
+  /**
+   * The driver answers on the calling thread (better-sqlite3): an operation cannot hang waiting for a peer, and a
+   * timer could not fire before it returns anyway, so it runs without the time bound and its two extra fibers.
+   */
+  readonly synchronous?: boolean | undefined
+  /** The hot route's statements on a direct connection (SQLite), tried first; see `sqliteDirect.ts`. */
+  readonly direct?: SqliteDirect.SqliteDirect | undefined
 }
 
 /** @internal */
@@ -230,16 +239,20 @@ export const make = (
   Effect.sync(() => {
     const timeout = Duration.decode(options.operationTimeout)
 
-    // Bounded, detached from interruption, and every failure a StoreFailure defect.
+    const failure = (operation: string) => (cause: Cause.Cause<unknown>) =>
+      Effect.die(new StoreFailure(operation, Cause.squash(cause)))
+    // Bounded (network drivers), detached from interruption, and every failure a StoreFailure defect.
     const run = <A, E, R>(operation: string, effect: Effect.Effect<A, E, R>): Effect.Effect<A, never, R> =>
-      effect.pipe(
-        Effect.disconnect,
-        Effect.timeoutFail({
-          duration: timeout,
-          onTimeout: () => new Error(`no answer within ${Duration.format(timeout)}`)
-        }),
-        Effect.catchAllCause((cause) => Effect.die(new StoreFailure(operation, Cause.squash(cause))))
-      )
+      dialect.synchronous === true
+        ? Effect.catchAllCause(effect, failure(operation))
+        : effect.pipe(
+          Effect.disconnect,
+          Effect.timeoutFail({
+            duration: timeout,
+            onTimeout: () => new Error(`no answer within ${Duration.format(timeout)}`)
+          }),
+          Effect.catchAllCause(failure(operation))
+        )
 
     const change = (topic: StoreChange["topic"], subject: string, now: number) =>
       sql`INSERT INTO store_changes (topic, subject, at) VALUES (${topic}, ${subject}, ${now})`
@@ -400,15 +413,49 @@ export const make = (
         )
     }
 
+    const findAssignment = (authUserName: string) =>
+      run(
+        "find an assignment",
+        Effect.map(
+          sql<AssignmentRow>`SELECT * FROM assignments WHERE auth_user_name = ${authUserName}`,
+          (rows) => Option.map(Option.fromNullable(rows[0]), toAssignment)
+        )
+      )
+
+    const direct = dialect.direct
+    // The direct lane first; on `BUSY` the ordinary path, which waits as it always does.
+    const directly = <A>(
+      operation: string,
+      attempt: (lane: SqliteDirect.SqliteDirect) => A | typeof SqliteDirect.BUSY,
+      otherwise: Effect.Effect<A>
+    ): Effect.Effect<A> =>
+      direct === undefined ? otherwise : Effect.suspend(() => {
+        try {
+          const result = attempt(direct)
+          return result === SqliteDirect.BUSY ? otherwise : Effect.succeed(result)
+        } catch (error) {
+          return Effect.die(new StoreFailure(operation, error))
+        }
+      })
+
     const assignments: StoreService["assignments"] = {
       find: (authUserName) =>
-        run(
+        directly(
           "find an assignment",
-          Effect.map(
-            sql<AssignmentRow>`SELECT * FROM assignments WHERE auth_user_name = ${authUserName}`,
-            (rows) => Option.map(Option.fromNullable(rows[0]), toAssignment)
-          )
-        )
+          (lane) => {
+            const row = lane.findAssignment(authUserName)
+            return row === SqliteDirect.BUSY ? row : Option.map(Option.fromNullable(row), toAssignment)
+          },
+          findAssignment(authUserName)
+        ),
+      findNow: direct === undefined ? undefined : (authUserName) => {
+        try {
+          const row = direct.findAssignment(authUserName)
+          return row === SqliteDirect.BUSY ? undefined : Option.map(Option.fromNullable(row), toAssignment)
+        } catch {
+          return undefined
+        }
+      }
     }
 
     const audit: StoreService["audit"] = {
@@ -449,16 +496,31 @@ export const make = (
         // One row per user: the last assignment of a batch wins (an upsert cannot touch a row twice in one statement).
         const latest = new Map<string, Assignment>()
         for (const row of rows) latest.set(row.authUserName, row)
-        return run(
+        const batch = [...latest.values()]
+        return directly(
           "write the audit trail",
-          sql.withTransaction(Effect.zipRight(
-            Effect.forEach(
-              chunks(events, AUDIT_CHUNK),
-              (chunk) => sql`INSERT INTO audit_events ${sql.insert(chunk.map(toAuditRow))}`,
-              { discard: true }
+          (lane) =>
+            lane.writeJournal(
+              events.map(toAuditRow),
+              batch.map((a) => ({
+                auth_user_name: a.authUserName,
+                chat_site_name: a.chatSiteName,
+                domain: a.domain,
+                pool_id: a.poolId,
+                assigned_at: a.assignedAt
+              }))
             ),
-            Effect.forEach(chunks([...latest.values()], ASSIGNMENT_CHUNK), upsertAssignments, { discard: true })
-          ))
+          run(
+            "write the audit trail",
+            sql.withTransaction(Effect.zipRight(
+              Effect.forEach(
+                chunks(events, AUDIT_CHUNK),
+                (chunk) => sql`INSERT INTO audit_events ${sql.insert(chunk.map(toAuditRow))}`,
+                { discard: true }
+              ),
+              Effect.forEach(chunks(batch, ASSIGNMENT_CHUNK), upsertAssignments, { discard: true })
+            ))
+          )
         )
       }
     }
