@@ -29,6 +29,7 @@ import { ChannelServer } from "@chatauth/core"
 import { HttpClient, HttpClientRequest, type HttpClientResponse } from "@effect/platform"
 import { Clock, Context, Duration, Effect, Either, Layer, Option, ParseResult, Redacted, Schema } from "effect"
 import { type ChannelServerError, NotEngaged, Timeout } from "./ChannelServerError.js"
+import type { RetryOptions } from "./ChatAuthClient.js"
 import { InvalidResponse, NetworkError } from "./ChatAuthClientError.js"
 import type { ChatAuthResult } from "./ChatAuthResult.js"
 import { classifier, errorOf, resolveOptions } from "./internal/channelServer.js"
@@ -61,15 +62,7 @@ export interface ChannelServerClientOptions {
   /** The longest one attempt may take; default 10 seconds. */
   readonly timeout?: Duration.DurationInput | undefined
   /** Retry policy (as the chatAuthenticate client's), or `false` for a single attempt. */
-  readonly retry?:
-    | {
-      readonly maxAttempts?: number | undefined
-      readonly baseDelayMs?: number | undefined
-      readonly maxDelayMs?: number | undefined
-      readonly budgetMs?: number | undefined
-    }
-    | false
-    | undefined
+  readonly retry?: RetryOptions | false | undefined
 }
 
 /**

@@ -265,6 +265,15 @@ export class UnsupportedMediaType extends Schema.TaggedError<UnsupportedMediaTyp
   }
 }
 
+// The fields and the constructor arguments of an error that tells when to come back (429, 503): whole seconds, at
+// least one, in the detail and in `Retry-After`.
+const retryAfterFields = { ...fields, retryAfterSeconds: Schema.optional(Schema.Number) }
+
+const retryAfterProps = (seconds: number, text: (whole: number) => string, code: string) => {
+  const whole = Math.max(1, Math.ceil(seconds))
+  return { details: [detail(text(whole), code)], retryAfterSeconds: whole }
+}
+
 /**
  * 429: too many failed authentications for this user name or address; try again after `retryAfterSeconds`.
  *
@@ -273,7 +282,7 @@ export class UnsupportedMediaType extends Schema.TaggedError<UnsupportedMediaTyp
  */
 export class TooManyRequests extends Schema.TaggedError<TooManyRequests>()(
   "TooManyRequests",
-  { ...fields, retryAfterSeconds: Schema.optional(Schema.Number) },
+  retryAfterFields,
   HttpApiSchema.annotations({ status: 429 })
 ) {
   /** @since 0.1.0 */
@@ -282,11 +291,13 @@ export class TooManyRequests extends Schema.TaggedError<TooManyRequests>()(
   static readonly title = STATUS_TITLES[429]
   /** @since 0.1.0 */
   static retryAfter(seconds: number): TooManyRequests {
-    const whole = Math.max(1, Math.ceil(seconds))
-    return new TooManyRequests({
-      details: [detail(`Too many failed attempts; try again in ${whole} seconds.`, "CHATAUTH-LOCKED-OUT")],
-      retryAfterSeconds: whole
-    })
+    return new TooManyRequests(
+      retryAfterProps(
+        seconds,
+        (whole) => `Too many failed attempts; try again in ${whole} seconds.`,
+        "CHATAUTH-LOCKED-OUT"
+      )
+    )
   }
   override get message(): string {
     return this.details.map((d) => d.detail).join("\n")
@@ -303,7 +314,7 @@ export class TooManyRequests extends Schema.TaggedError<TooManyRequests>()(
  */
 export class ServiceUnavailable extends Schema.TaggedError<ServiceUnavailable>()(
   "ServiceUnavailable",
-  { ...fields, retryAfterSeconds: Schema.optional(Schema.Number) },
+  retryAfterFields,
   HttpApiSchema.annotations({ status: 503 })
 ) {
   /** @since 0.1.0 */
@@ -312,13 +323,13 @@ export class ServiceUnavailable extends Schema.TaggedError<ServiceUnavailable>()
   static readonly title = STATUS_TITLES[503]
   /** @since 0.1.0 */
   static retryAfter(seconds: number): ServiceUnavailable {
-    const whole = Math.max(1, Math.ceil(seconds))
-    return new ServiceUnavailable({
-      details: [
-        detail(`The service is temporarily unavailable; try again in ${whole} seconds.`, "CHATAUTH-UNAVAILABLE")
-      ],
-      retryAfterSeconds: whole
-    })
+    return new ServiceUnavailable(
+      retryAfterProps(
+        seconds,
+        (whole) => `The service is temporarily unavailable; try again in ${whole} seconds.`,
+        "CHATAUTH-UNAVAILABLE"
+      )
+    )
   }
   override get message(): string {
     return this.details.map((d) => d.detail).join("\n")

@@ -1,5 +1,6 @@
 import { ChatAuthenticateApi } from "@chatauth/core"
 import { Duration, Either, Encoding, Option, Redacted } from "effect"
+import type { RetryOptions } from "../ChatAuthClient.js"
 import type { RetryPolicy } from "./retry.js"
 
 /** What the client needs once its options are checked and defaults applied. */
@@ -14,7 +15,7 @@ export interface ResolvedOptions {
   readonly retry: RetryPolicy | undefined
 }
 
-/** The options as the public constructors take them (kept structural here to avoid a cycle). */
+/** The options as the public constructors take them (structural, so that this module needs no value from them). */
 export interface RawOptions {
   readonly baseUrl: string | URL
   readonly username: string
@@ -24,15 +25,7 @@ export interface RawOptions {
   readonly metadataContext?: string | undefined
   readonly onlyData?: boolean | undefined
   readonly timeout?: Duration.DurationInput | undefined
-  readonly retry?:
-    | {
-      readonly maxAttempts?: number | undefined
-      readonly baseDelayMs?: number | undefined
-      readonly maxDelayMs?: number | undefined
-      readonly budgetMs?: number | undefined
-    }
-    | false
-    | undefined
+  readonly retry?: RetryOptions | false | undefined
 }
 
 export const DEFAULT_TIMEOUT = Duration.seconds(10)

@@ -195,7 +195,16 @@ const toAuditEvent = (row: AuditRow): AuditEvent => {
   return event
 }
 
-const toAuditRow = (event: AuditEvent) => ({
+// The rows as written (by `@effect/sql` or the direct SQLite connection): one mapping each.
+const toAssignmentRow = (a: Assignment): SqliteDirect.AssignmentRow => ({
+  auth_user_name: a.authUserName,
+  chat_site_name: a.chatSiteName,
+  domain: a.domain,
+  pool_id: a.poolId,
+  assigned_at: a.assignedAt
+})
+
+const toAuditRow = (event: AuditEvent): SqliteDirect.AuditRow => ({
   time: event.time,
   outcome: event.outcome,
   reason: event.reason ?? null,
@@ -480,13 +489,7 @@ export const make = (
 
     const upsertAssignments = (rows: ReadonlyArray<Assignment>) =>
       sql`INSERT INTO assignments ${
-        sql.insert(rows.map((a) => ({
-          auth_user_name: a.authUserName,
-          chat_site_name: a.chatSiteName,
-          domain: a.domain,
-          pool_id: a.poolId,
-          assigned_at: a.assignedAt
-        })))
+        sql.insert(rows.map(toAssignmentRow))
       } ON CONFLICT (auth_user_name) DO UPDATE SET chat_site_name = excluded.chat_site_name,
           domain = excluded.domain, pool_id = excluded.pool_id, assigned_at = excluded.assigned_at`
 
@@ -499,17 +502,7 @@ export const make = (
         const batch = [...latest.values()]
         return directly(
           "write the audit trail",
-          (lane) =>
-            lane.writeJournal(
-              events.map(toAuditRow),
-              batch.map((a) => ({
-                auth_user_name: a.authUserName,
-                chat_site_name: a.chatSiteName,
-                domain: a.domain,
-                pool_id: a.poolId,
-                assigned_at: a.assignedAt
-              }))
-            ),
+          (lane) => lane.writeJournal(events.map(toAuditRow), batch.map(toAssignmentRow)),
           run(
             "write the audit trail",
             sql.withTransaction(Effect.zipRight(

@@ -15,8 +15,9 @@ import Database from "better-sqlite3"
 /** @internal */
 export const BUSY: unique symbol = Symbol("busy")
 
+// Type literals rather than interfaces: `@effect/sql`'s insert helper takes them as records too.
 /** @internal */
-export interface AssignmentRow {
+export type AssignmentRow = {
   readonly auth_user_name: string
   readonly chat_site_name: string
   readonly domain: string
@@ -25,7 +26,7 @@ export interface AssignmentRow {
 }
 
 /** @internal */
-export interface AuditRow {
+export type AuditRow = {
   readonly time: number
   readonly outcome: string
   readonly reason: string | null
