@@ -20,12 +20,13 @@ fi
 pnpm install --frozen-lockfile --loglevel warn >&2
 pnpm exec turbo run build --output-logs=errors-only >&2
 
-# pnpm links the workspace's `chatauth` into node_modules/.bin only if packages/cli/dist/bin.js exists when it
+# pnpm links the workspace's `chatauth` into node_modules/.bin only if packages/cli/dist/chatauth.js exists when it
 # installs, and in a fresh clone that file is built afterwards: link it here, so that `npx chatauth` runs the CLI
 # from anywhere in the clone (and from examples/), with nothing printed around its output.
 for bin_dir in node_modules/.bin examples/node_modules/.bin; do
-  if [ -d "$(dirname "$bin_dir")" ] && [ ! -e "$bin_dir/chatauth" ]; then
+  # Ours is a symbolic link (pnpm's own is a script): renewed, in case an older clone's points elsewhere.
+  if [ -d "$(dirname "$bin_dir")" ] && { [ ! -e "$bin_dir/chatauth" ] || [ -L "$bin_dir/chatauth" ]; }; then
     mkdir -p "$bin_dir"
-    ln -sfn "$(realpath --relative-to="$bin_dir" packages/cli/dist/bin.js)" "$bin_dir/chatauth"
+    ln -sfn "$(realpath --relative-to="$bin_dir" packages/cli/dist/chatauth.js)" "$bin_dir/chatauth"
   fi
 done

@@ -68,6 +68,8 @@ say "changeset version: core $core_version, client $(version_of client), server 
 # `pnpm publish` turns workspace: ranges into versions by reading the installed workspace links: install them, from
 # pnpm's store (no download; nothing to compile for publishing).
 pnpm install --frozen-lockfile --offline --ignore-scripts --loglevel error >/dev/null
+# The release's build (`pnpm release` builds, then publishes): the CLI's bundled executable carries the new versions.
+TURBO_TELEMETRY_DISABLED=1 pnpm exec turbo run build --output-logs=errors-only >/dev/null
 
 # 3. The registry. Verdaccio 6.8 runs on Node 20 once node-fetch is pinned to 2.7 (6.10 needs Node 22).
 verdaccio_dir="$tool_cache/verdaccio-6.8.0"

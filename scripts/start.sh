@@ -4,4 +4,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
-exec node packages/cli/dist/bin.js serve "$@"
+exec node packages/cli/dist/chatauth.js serve "$@"

@@ -1,7 +1,9 @@
 import { defineConfig } from "vitest/config"
+import { testWorkers } from "../../vitest.shared.js"
 
 export default defineConfig({
   test: {
+    ...testWorkers(),
     include: ["test/**/*.test.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000

@@ -1,7 +1,7 @@
 /**
  * @chatauth/cli — `chatauth`, the command line of chatAuthenticate: `serve`, `authenticate`, `token decode|verify`,
- * `keys`, `callers` and `medialist`. The executable is `dist/bin.js`; the command tree is exported for embedding
- * and tests.
+ * `keys`, `callers` and `medialist`. The executable is `dist/bin.js` bundled into `dist/chatauth.js`; the command
+ * tree is exported for embedding and tests.
  *
  * @since 0.1.0
  */

@@ -1,5 +1,5 @@
 /**
- * The built executable, `node dist/bin.js`, as a person or a script runs it: exit codes, standard output and error,
+ * The built executable, `node dist/chatauth.js`, as a person or a script runs it: exit codes, standard output and error,
  * standard input, signals, and a real server started by `chatauth serve` on a free port.
  */
 import { KeyStore, TokenIssuer } from "@chatauth/core"

@@ -1,8 +1,8 @@
 // `pnpm bench`: in one run, on this machine and under the same load,
 //   (a) the raw RS256 signing ceiling (node:crypto sign, async, 4 in flight),
 //   (b) a minimal fastify + jose server (parse JSON, check Basic against a constant, sign the same token),
-//   (c) our server (ChatAuthServer from dist),
-//   (d) our server on PostgreSQL (one replica; a database of its own on BENCH_PG_URL, dropped afterwards),
+//   (c) our server as users run it: `chatauth serve --production` (the CLI's bundled executable), on SQLite,
+//   (d) the same on PostgreSQL (one replica; a database of its own on BENCH_PG_URL, dropped afterwards),
 // each server in its own child process, loaded by autocannon from this process (32 connections, the documented
 // example request, Basic auth). Prints req/s, p99, peak RSS, the ratios, and our ready time (fresh and existing data
 // directory), and writes the table as JSON (BENCH_JSON, default bench-results.json in the working directory).
@@ -25,6 +25,8 @@ import { fileURLToPath } from "node:url"
 import pg from "pg"
 
 const here = Path.dirname(fileURLToPath(import.meta.url))
+// The CLI's executable: turbo builds it before this bench (turbo.json).
+const CHATAUTH = Path.join(here, "../../cli/dist/chatauth.js")
 const DURATION = Number(process.env.BENCH_DURATION ?? 10)
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 3)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32)
@@ -128,12 +130,18 @@ const cpuSeconds = (pid, mainThreadOnly = false) => {
   }
 }
 
+/** `chatauth serve` on `port`, production mode, the bench's caller created at the first start. */
+const serveArgs = (port, dataDir) =>
+  [CHATAUTH, "serve", "--host", "127.0.0.1", "--port", String(port), "--data-dir", dataDir, "--production"]
+const OUR_ENV = { CHATAUTH_BOOTSTRAP_CALLER: CALLER, CHATAUTH_LOG_FORMAT: "json" }
+
 /** Spawns a server and waits for /health/ready to answer 200; returns the child and the time it took. */
-const startChild = async (name, args, extraFlags = []) => {
+const startChild = async (name, args, extraFlags = [], env = {}) => {
   const port = await freePort()
   const started = performance.now()
   const child = spawn(process.execPath, [...NODE_FLAGS, ...extraFlags, ...args(port)], {
     cwd: Path.join(here, ".."),
+    env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"]
   })
   let output = ""
@@ -250,17 +258,17 @@ const main = async () => {
   }
 
   const dataDir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "chatauth-bench-"))
-  const ourArgs = (port) => [Path.join(here, "serve.js"), String(port), dataDir, CALLER]
+  const ourArgs = (port) => serveArgs(port, dataDir)
   let ours
   let freshReadyMs
   try {
     // First start: a fresh data directory (key and certificate generated, caller hashed).
-    const fresh = await startChild("chatauth (fresh data dir)", ourArgs)
+    const fresh = await startChild("chatauth (fresh data dir)", ourArgs, [], OUR_ENV)
     freshReadyMs = fresh.readyMs
     await stopChild(fresh)
     // Second start on the same data directory: what a restart costs. This one is loaded.
     const profile = PROFILE_DIR === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`]
-    const server = await startChild("chatauth sqlite", ourArgs, profile)
+    const server = await startChild("chatauth sqlite", ourArgs, profile, OUR_ENV)
     try {
       ours = await load(server)
     } finally {
@@ -275,10 +283,10 @@ const main = async () => {
     const database = await benchDatabase()
     const pgDataDir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "chatauth-bench-pg-"))
     try {
-      const pgArgs = (port) => [Path.join(here, "serve.js"), String(port), pgDataDir, CALLER, database.url]
-      const fresh = await startChild("chatauth pg (fresh)", pgArgs)
+      const pgArgs = (port) => [...serveArgs(port, pgDataDir), "--database-url", database.url]
+      const fresh = await startChild("chatauth pg (fresh)", pgArgs, [], OUR_ENV)
       await stopChild(fresh)
-      const server = await startChild("chatauth pg", pgArgs)
+      const server = await startChild("chatauth pg", pgArgs, [], OUR_ENV)
       try {
         onPg = await load(server)
         onPg.freshReadyMs = fresh.readyMs

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, FastCheck as fc, Layer, Option, Redacted } from "effect"
 import { CallerAuth } from "../src/CallerAuth.js"
+import { ChangeFeed } from "../src/ChangeFeed.js"
 import { CallerDirectory } from "../src/CallerDirectory.js"
 import * as ChatAuthenticateHandler from "../src/ChatAuthenticateHandler.js"
 import { servicesLayer } from "../src/ChatAuthServer.js"
@@ -53,6 +54,8 @@ describe("ChatAuthenticateHandler.handleDirect", () => {
       )
       yield* Effect.gen(function*() {
         yield* (yield* CallerDirectory).add({ username: USER, password: PASSWORD })
+        // The feed delivers the addition now: delivered later (on a loaded machine), it would empty the cache below.
+        yield* (yield* ChangeFeed).poll
         // The credential cache knows the caller, as it does after its first request.
         yield* (yield* CallerAuth).authenticate({
           username: USER,
@@ -117,6 +120,8 @@ describe("ChatAuthenticateHandler.handleDirect", () => {
       )
       yield* Effect.gen(function*() {
         yield* (yield* CallerDirectory).add({ username: USER, password: PASSWORD })
+        // The feed delivers the addition now: delivered later (on a loaded machine), it would empty the cache below.
+        yield* (yield* ChangeFeed).poll
         const handler = yield* ChatAuthenticateHandler.ChatAuthenticateHandler
         const wire = (authorization: string | undefined): ChatAuthenticateHandler.WireRequest => ({
           method: "POST",

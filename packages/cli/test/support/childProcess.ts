@@ -1,12 +1,12 @@
 /**
- * Runs the built executable, `node dist/bin.js`, as a child process.
+ * Runs the built executable, `node dist/chatauth.js`, as a child process.
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { existsSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { stripAnsi } from "./inProcess.js"
 
-export const BIN = fileURLToPath(new URL("../../dist/bin.js", import.meta.url))
+export const BIN = fileURLToPath(new URL("../../dist/chatauth.js", import.meta.url))
 
 export const assertBuilt = (): void => {
   if (!existsSync(BIN)) throw new Error(`${BIN} is missing: build the CLI first (cd packages/cli && pnpm build)`)
