@@ -10,7 +10,7 @@
 //
 // Environment: BENCH_DURATION (seconds per measured run, default 10), BENCH_WARMUP (default 3),
 // BENCH_CONNECTIONS (default 32), BENCH_ONLY=ours (skip the ceiling and the reference),
-// BENCH_PROFILE=<dir> (run our server with --cpu-prof into that directory), BENCH_NODE_FLAGS (flags of both servers,
+// BENCH_PROFILE=<dir> (run our servers with --cpu-prof: <dir>/sqlite.cpuprofile and <dir>/pg.cpuprofile), BENCH_NODE_FLAGS (flags of both servers,
 // default "--max-semi-space-size=64"), BENCH_PG_URL (the server to create the bench database on, default
 // postgres://postgres@127.0.0.1:5432/test; BENCH_PG=off skips the PostgreSQL run).
 import autocannon from "autocannon"
@@ -130,9 +130,29 @@ const cpuSeconds = (pid, mainThreadOnly = false) => {
   }
 }
 
+/**
+ * CPU seconds used so far by the PostgreSQL server's processes on this machine (0 where /proc does not show them):
+ * on a machine that runs the database too, its work per request competes with ours for the same cores.
+ */
+const databaseCpuSeconds = () => {
+  let total = 0
+  for (const entry of Fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      if (Fs.readFileSync(`/proc/${entry}/comm`, "utf8").trim() === "postgres") total += cpuSeconds(entry)
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return total
+}
+
 /** `chatauth serve` on `port`, production mode, the bench's caller created at the first start. */
 const serveArgs = (port, dataDir) =>
   [CHATAUTH, "serve", "--host", "127.0.0.1", "--port", String(port), "--data-dir", dataDir, "--production"]
+/** With BENCH_PROFILE: `--cpu-prof` into that directory, the file named after the store. */
+const profile = (store) =>
+  PROFILE_DIR === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${store}.cpuprofile`]
 const OUR_ENV = { CHATAUTH_BOOTSTRAP_CALLER: CALLER, CHATAUTH_LOG_FORMAT: "json" }
 
 /** Spawns a server and waits for /health/ready to answer 200; returns the child and the time it took. */
@@ -189,9 +209,11 @@ const load = async (server) => {
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, procMb(server.child.pid, "VmRSS"))), 50)
   const cpuBefore = cpuSeconds(server.child.pid)
   const mainBefore = cpuSeconds(server.child.pid, true)
+  const databaseBefore = databaseCpuSeconds()
   const result = await cannon(server.port, DURATION)
   const cpuUsed = cpuSeconds(server.child.pid) - cpuBefore
   const mainUsed = cpuSeconds(server.child.pid, true) - mainBefore
+  const databaseUsed = databaseCpuSeconds() - databaseBefore
   clearInterval(sampler)
   const hwm = procMb(server.child.pid, "VmHWM")
   return {
@@ -202,6 +224,7 @@ const load = async (server) => {
     non2xx: result.non2xx,
     cpuMsPerRequest: (cpuUsed * 1000) / Math.max(1, result.requests.total),
     mainThreadMsPerRequest: (mainUsed * 1000) / Math.max(1, result.requests.total),
+    databaseCpuMsPerRequest: (databaseUsed * 1000) / Math.max(1, result.requests.total),
     errors: result.errors + result.timeouts,
     peakRssMb: Math.max(peakRss, hwm),
     readyMs: server.readyMs,
@@ -267,8 +290,7 @@ const main = async () => {
     freshReadyMs = fresh.readyMs
     await stopChild(fresh)
     // Second start on the same data directory: what a restart costs. This one is loaded.
-    const profile = PROFILE_DIR === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`]
-    const server = await startChild("chatauth sqlite", ourArgs, profile, OUR_ENV)
+    const server = await startChild("chatauth sqlite", ourArgs, profile("sqlite"), OUR_ENV)
     try {
       ours = await load(server)
     } finally {
@@ -286,7 +308,7 @@ const main = async () => {
       const pgArgs = (port) => [...serveArgs(port, pgDataDir), "--database-url", database.url]
       const fresh = await startChild("chatauth pg (fresh)", pgArgs, [], OUR_ENV)
       await stopChild(fresh)
-      const server = await startChild("chatauth pg", pgArgs, [], OUR_ENV)
+      const server = await startChild("chatauth pg", pgArgs, profile("pg"), OUR_ENV)
       try {
         onPg = await load(server)
         onPg.freshReadyMs = fresh.readyMs
@@ -314,6 +336,7 @@ const main = async () => {
     ["fresh ready ms", 15, (r) => (r.freshReadyMs === undefined ? "-" : fmt(r.freshReadyMs))],
     ["CPU ms/req", 11, (r) => fmt(r.cpuMsPerRequest, 2)],
     ["main ms/req", 12, (r) => fmt(r.mainThreadMsPerRequest, 3)],
+    ["db CPU ms/req", 14, (r) => fmt(r.databaseCpuMsPerRequest, 2)],
     ["non-2xx", 8, (r) => String(r.non2xx)],
     ["errors", 7, (r) => String(r.errors)]
   ]

@@ -448,14 +448,43 @@ export const make = (options: HandlerOptions) =>
       readBody(RequestBody.MAX_BODY_BYTES, (body) => {
         const input = decodeBody(request, version, body)
         if (Either.isLeft(input)) return done(Exit.succeed(input.left))
+        const issueTo = (decided: Assignment) => {
+          const started = clock.unsafeCurrentTimeNanos()
+          issuer.issueCallback(toIssue(input.right, decided), (error, token) => {
+            if (error !== null) return done(Exit.die(error))
+            const { answer, event } = answerIssued(
+              request,
+              basePath,
+              version,
+              caller,
+              input.right,
+              decided,
+              token!,
+              started
+            )
+            audit.issuedCallback(event, (exit) => {
+              if (Exit.isSuccess(exit)) return done(Exit.succeed(answer))
+              const squashed = Cause.squash(exit.cause)
+              settleDefect(squashed, version, done)
+            })
+          })
+        }
         let assignment: Assignment | undefined
         try {
           assignment = router.routeNow(input.right)
+          if (assignment === undefined) {
+            // A store read by callback (PostgreSQL): the route goes on when it answers.
+            const routed = router.routeCallback(input.right, (exit) =>
+              Exit.isSuccess(exit) ? issueTo(exit.value) : settleDefect(Cause.squash(exit.cause), version, done))
+            if (routed) {
+              return
+            }
+          }
         } catch (defect) {
           return settleDefect(defect, version, done)
         }
         if (assignment === undefined) {
-          // The store must be asked: the rest of the route in a fiber, as `handle` runs it.
+          // The store must be asked in a fiber: the rest of the route as `handle` runs it.
           const rest = issue(request, basePath, version, caller, input.right).pipe(
             Effect.catchAllDefect((defect) =>
               isStoreFailure(defect) ? Effect.as(health.failed(defect), unavailable(version)) : Effect.die(defect)
@@ -463,26 +492,7 @@ export const make = (options: HandlerOptions) =>
           )
           return runCallback(rest, { onExit: done })
         }
-        const decided = assignment
-        const started = clock.unsafeCurrentTimeNanos()
-        issuer.issueCallback(toIssue(input.right, decided), (error, token) => {
-          if (error !== null) return done(Exit.die(error))
-          const { answer, event } = answerIssued(
-            request,
-            basePath,
-            version,
-            caller,
-            input.right,
-            decided,
-            token!,
-            started
-          )
-          audit.issuedCallback(event, (exit) => {
-            if (Exit.isSuccess(exit)) return done(Exit.succeed(answer))
-            const squashed = Cause.squash(exit.cause)
-            settleDefect(squashed, version, done)
-          })
-        })
+        issueTo(assignment)
       })
       return true
     }

@@ -67,6 +67,7 @@ export const make = (options: JournalOptions = {}) =>
     const pending = new Map<string, Assignment>()
     const batches = yield* GroupCommit.make<Row>({
       linger: options.linger,
+      parallel: store.journal.parallelBatches,
       maxBatch: options.maxBatch,
       onDropped: (count) =>
         Effect.runFork(Effect.logWarning(`journal: dropped ${count} assignments while the store was failing`)),

@@ -46,6 +46,12 @@ export interface PgStoreOptions {
   readonly operationTimeout?: Duration.DurationInput | undefined
   /** Connections in the pool (default 10). */
   readonly maxConnections?: number | undefined
+  /**
+   * Journal commits, and grouped reads of assignments, in flight at once (default 1): one at a time makes the
+   * largest batches, the least work per request for both processes, which pays where they share the cores; more
+   * shortens the wait where the database is remote and its round trips, not CPU, bound the rate.
+   */
+  readonly parallelBatches?: number | undefined
 }
 
 /**
@@ -148,6 +154,7 @@ export const layer = (options: PgStoreOptions): Layer.Layer<Store, StoreUnavaila
       return yield* SqlStore.make(sql, {
         name: "postgresql",
         location,
+        parallelBatches: options.parallelBatches ?? 1,
         announce: (tx) => tx`SELECT pg_notify(${SqlStore.CHANGES_CHANNEL}, '1')`,
         wakeups: (onWake) =>
           client.listen(SqlStore.CHANGES_CHANNEL).pipe(

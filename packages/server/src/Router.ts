@@ -20,7 +20,7 @@
  */
 import type { FileSystem } from "@effect/platform"
 import type { ConfigError } from "effect"
-import { Clock, Config, Context, Effect, Layer, Option } from "effect"
+import { Clock, Config, Context, Effect, Exit, Layer, Option } from "effect"
 import { smoothWeightedRoundRobin } from "./internal/smoothWeightedRoundRobin.js"
 import { Journal } from "./Journal.js"
 import type { ChannelServer, Pool, RoutingConfig, RoutingConfigError } from "./RoutingConfig.js"
@@ -67,6 +67,10 @@ export class AssignmentStore extends Context.Tag("@chatauth/server/AssignmentSto
   readonly findNow?: ((authUserName: string) => Option.Option<StoredAssignment> | undefined) | undefined
   /** `record`, synchronously (when the store can). */
   readonly recordNow?: ((assignment: StoredAssignment) => void) | undefined
+  /** `find` for a caller outside a fiber (when the store has a callback form). */
+  readonly findCallback?:
+    | ((authUserName: string, done: (exit: Exit.Exit<Option.Option<StoredAssignment>>) => void) => void)
+    | undefined
 }>() {
   /**
    * An in-memory store, for tests and for running without persistence. It keeps the most recently assigned
@@ -102,7 +106,12 @@ export class AssignmentStore extends Context.Tag("@chatauth/server/AssignmentSto
           const pending = journal.pendingAssignment(authUserName)
           return Option.isSome(pending) ? pending : store.assignments.findNow?.(authUserName)
         },
-        recordNow: (assignment) => journal.recordAssignment(assignment)
+        recordNow: (assignment) => journal.recordAssignment(assignment),
+        findCallback: store.assignments.findCallback === undefined ? undefined : (authUserName, done) => {
+          const pending = journal.pendingAssignment(authUserName)
+          if (Option.isSome(pending)) return done(Exit.succeed(pending))
+          store.assignments.findCallback!(authUserName, done)
+        }
       })
     })
   )
@@ -192,6 +201,12 @@ export class Router extends Context.Tag("@chatauth/server/Router")<Router, {
    * with a SQLite store); `undefined` (nothing decided, nothing recorded): call `route`.
    */
   readonly routeNow: (request: RouteRequest) => Assignment | undefined
+  /**
+   * `route` for a caller outside a fiber, when the assignment store records synchronously and reads by callback
+   * (the journal with a PostgreSQL store); `false` (nothing decided, nothing recorded, `done` never called): call
+   * `route`.
+   */
+  readonly routeCallback: (request: RouteRequest, done: (exit: Exit.Exit<Assignment>) => void) => boolean
 }>() {
   /**
    * A router over a decoded config.
@@ -363,8 +378,24 @@ export const makeRouter = (
       return assignment(decision)
     }
 
+    const routeCallback = (request: RouteRequest, done: (exit: Exit.Exit<Assignment>) => void): boolean => {
+      const record = store.recordNow
+      const find = store.findCallback
+      if (record === undefined || find === undefined) return false
+      const decideNow = (previous: Option.Option<StoredAssignment>) => {
+        const now = clock.unsafeCurrentTimeMillis()
+        const decision = decide(request, previous, now)
+        record(stored(request.authUserName, decision, now))
+        return assignment(decision)
+      }
+      if (!resumes(request)) done(Exit.succeed(decideNow(Option.none())))
+      else find(request.authUserName, (exit) => done(Exit.map(exit, decideNow)))
+      return true
+    }
+
     return Router.of({
       routeNow,
+      routeCallback,
       route: (request) =>
         resumes(request)
           ? Effect.flatMap(store.find(request.authUserName), (previous) => route(request, previous))

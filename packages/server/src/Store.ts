@@ -28,7 +28,7 @@
  * @since 0.1.0
  */
 import type { KeyMaterial, KeyState } from "@chatauth/core/KeyStore"
-import type { Effect, Option } from "effect"
+import type { Effect, Exit, Option } from "effect"
 import { Context, Schema } from "effect"
 
 /**
@@ -291,6 +291,10 @@ export interface AssignmentRepository {
    * the database busy, or an error `find` would report): then call `find`.
    */
   readonly findNow?: ((authUserName: string) => Option.Option<Assignment> | undefined) | undefined
+  /** `find` for a caller outside a fiber, where the store has it (PostgreSQL: the grouped read). */
+  readonly findCallback?:
+    | ((authUserName: string, done: (exit: Exit.Exit<Option.Option<Assignment>>) => void) => void)
+    | undefined
 }
 
 /**
@@ -318,8 +322,13 @@ export interface JournalBatch {
  * @category models
  */
 export interface JournalRepository {
-  /** Writes a batch in one transaction: the audit events appended, the assignments upserted. */
+  /**
+   * Writes a batch in one transaction: the audit events appended, the assignments upserted (an assignment older
+   * than the one stored for its user is left out: batches may commit out of order).
+   */
   readonly write: (batch: JournalBatch) => Effect.Effect<void>
+  /** How many batches the store commits at once: 1 for SQLite (one writer), more for PostgreSQL. */
+  readonly parallelBatches: number
 }
 
 /**

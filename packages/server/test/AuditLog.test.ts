@@ -31,6 +31,7 @@ const counted = (store: StoreService) => {
   const wrapped: StoreService = {
     ...store,
     journal: {
+      parallelBatches: store.journal.parallelBatches,
       write: (batch) =>
         Effect.zipRight(
           Effect.sync(() => {

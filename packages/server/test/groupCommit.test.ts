@@ -26,6 +26,38 @@ const queued = (commit: GroupCommit.GroupCommit<number>, count: number) =>
   })
 
 describe("groupCommit", () => {
+  it.scoped("with parallel 2 the next batch is written while one commits, and settled only after it", () =>
+    Effect.gen(function*() {
+      const writer = yield* gatedWriter
+      const commit = yield* GroupCommit.make<number>({ linger: 0, parallel: 2, write: writer.write })
+      const first = yield* Effect.fork(commit.submit(0))
+      yield* Deferred.await(writer.firstStarted)
+      const second = yield* Effect.fork(commit.submit(1))
+      while (writer.batches.length < 2) yield* Effect.yieldNow()
+      expect(writer.batches).toEqual([[0], [1]])
+      // The second write has ended; its submitter still waits for the first batch.
+      for (let i = 0; i < 20; i++) yield* Effect.yieldNow()
+      expect(yield* Fiber.poll(second)).toEqual(Option.none())
+      yield* Deferred.succeed(writer.release, undefined)
+      expect(yield* Fiber.await(first)).toEqual(Exit.void)
+      expect(yield* Fiber.await(second)).toEqual(Exit.void)
+    }))
+
+  it.scoped("with parallel 1 the next batch waits for the commit in flight", () =>
+    Effect.gen(function*() {
+      const writer = yield* gatedWriter
+      const commit = yield* GroupCommit.make<number>({ linger: 0, parallel: 1, write: writer.write })
+      const first = yield* Effect.fork(commit.submit(0))
+      yield* Deferred.await(writer.firstStarted)
+      const second = yield* Effect.fork(commit.submit(1))
+      for (let i = 0; i < 20; i++) yield* Effect.yieldNow()
+      expect(writer.batches).toEqual([[0]])
+      yield* Deferred.succeed(writer.release, undefined)
+      yield* Fiber.join(first)
+      yield* Fiber.join(second)
+      expect(writer.batches).toEqual([[0], [1]])
+    }))
+
   it.scoped("what queues while a write is in flight goes into the next write, whole and in order", () =>
     Effect.gen(function*() {
       const writer = yield* gatedWriter

@@ -8,6 +8,11 @@
  * is acceptable to its owner). Closing the scope writes what is queued; after that a submit writes its item alone
  * and an enqueue is dropped.
  *
+ * With `parallel` above 1 (a database that commits several transactions at once, on several connections), the
+ * writer starts the next batch while earlier ones are still committing, up to `parallel` in flight: a batch no
+ * longer waits for a whole commit round trip before it can start. Batches are still settled in the order they
+ * were taken: a submitter is released only once every earlier batch is settled, as with one writer.
+ *
  * @internal
  */
 import type { Scope } from "effect"
@@ -36,6 +41,8 @@ export const make = <A>(options: {
   readonly write: (items: ReadonlyArray<A>) => Effect.Effect<void>
   readonly linger?: Duration.DurationInput | undefined
   readonly maxBatch?: number | undefined
+  /** Batches written at once (default 1). */
+  readonly parallel?: number | undefined
   /** Items waiting beyond which `enqueue` drops the oldest un-awaited ones (bounded memory in an outage). */
   readonly capacity?: number | undefined
   readonly onDropped?: ((count: number) => void) | undefined
@@ -56,14 +63,34 @@ export const make = <A>(options: {
       }
     }
 
+    const settle = (batch: ReadonlyArray<Entry<A>>, exit: Exit.Exit<void>) => {
+      for (const entry of batch) if (entry.done !== undefined) entry.done(exit)
+    }
     const writeBatch = (batch: ReadonlyArray<Entry<A>>) =>
       Effect.exit(options.write(batch.map((entry) => entry.item))).pipe(
-        Effect.flatMap((exit) =>
-          Effect.sync(() => {
-            for (const entry of batch) if (entry.done !== undefined) entry.done(exit)
-          })
-        )
+        Effect.flatMap((exit) => Effect.sync(() => settle(batch, exit)))
       )
+
+    const parallel = Math.max(1, options.parallel ?? 1)
+    const permits = yield* Effect.makeSemaphore(parallel)
+    // Completed when the latest batch taken has been settled: the next one settles after it.
+    let lastSettled: Deferred.Deferred<void> | undefined
+
+    /** Writes `batch` in its own fiber (holding a permit until its commit ends), settled after the one before. */
+    const startBatch = (batch: ReadonlyArray<Entry<A>>) =>
+      Effect.gen(function*() {
+        const before = lastSettled
+        const settled = yield* Deferred.make<void>()
+        lastSettled = settled
+        yield* Effect.forkDaemon(Effect.uninterruptible(
+          Effect.exit(options.write(batch.map((entry) => entry.item))).pipe(
+            Effect.tap(() => permits.release(1)),
+            Effect.tap(() => before === undefined ? Effect.void : Deferred.await(before)),
+            Effect.flatMap((exit) => Effect.sync(() => settle(batch, exit))),
+            Effect.ensuring(Deferred.succeed(settled, undefined))
+          )
+        ))
+      })
 
     const takeBatch = () => {
       const batch = queue.length <= maxBatch ? queue : queue.slice(0, maxBatch)
@@ -78,7 +105,17 @@ export const make = <A>(options: {
         yield* Deferred.await(waiting)
       }
       if (Duration.toMillis(linger) > 0) yield* Effect.sleep(linger)
-      yield* Effect.uninterruptible(writeBatch(takeBatch()))
+      // Items keep arriving while every permit is taken: the batch taken then is the larger. Once the permit is
+      // held the batch starts, whatever interrupts the writer: the closing scope counts on every permit coming back.
+      yield* Effect.uninterruptibleMask((restore) =>
+        Effect.zipRight(
+          restore(permits.take(1)),
+          Effect.suspend(() => {
+            const batch = takeBatch()
+            return batch.length === 0 ? permits.release(1) : startBatch(batch)
+          })
+        )
+      )
     })
 
     const writer = yield* Effect.forkDaemon(Effect.forever(step))
@@ -87,6 +124,9 @@ export const make = <A>(options: {
         closed = true
       }).pipe(
         Effect.zipRight(Fiber.interrupt(writer)),
+        // The batches in flight end (and are settled) before what is left is written.
+        Effect.zipRight(permits.take(parallel)),
+        Effect.zipRight(Effect.suspend(() => lastSettled === undefined ? Effect.void : Deferred.await(lastSettled))),
         Effect.zipRight(Effect.suspend(function drain(): Effect.Effect<void> {
           return queue.length === 0 ? Effect.void : Effect.zipRight(writeBatch(takeBatch()), Effect.suspend(drain))
         }))

@@ -25,6 +25,7 @@ import type {
   StoreService
 } from "../Store.js"
 import { StoreFailure } from "../Store.js"
+import * as GroupRead from "./groupRead.js"
 import * as SqliteDirect from "./sqliteDirect.js"
 
 /** @internal */
@@ -41,6 +42,11 @@ export interface Dialect {
   readonly synchronous?: boolean | undefined
   /** The hot route's statements on a direct connection (SQLite), tried first; see `sqliteDirect.ts`. */
   readonly direct?: SqliteDirect.SqliteDirect | undefined
+  /**
+   * Batches the database runs at once: journal commits, and grouped reads of assignments (default 1, SQLite: one
+   * writer, and its reads answer on the calling thread).
+   */
+  readonly parallelBatches?: number | undefined
 }
 
 /** @internal */
@@ -431,6 +437,19 @@ export const make = (
         )
       )
 
+    // Over the network a lookup per request would cost a round trip, a parse and a plan each: grouped instead.
+    const assignmentReads = GroupRead.make<string, Assignment>({
+      parallel: dialect.parallelBatches,
+      read: (names) =>
+        run(
+          "find assignments",
+          Effect.map(
+            sql<AssignmentRow>`SELECT * FROM assignments WHERE ${sql.in("auth_user_name", names)}`,
+            (rows) => new Map(rows.map((row) => [row.auth_user_name, toAssignment(row)]))
+          )
+        )
+    })
+
     const direct = dialect.direct
     // The direct lane first; on `BUSY` the ordinary path, which waits as it always does.
     const directly = <A>(
@@ -455,8 +474,9 @@ export const make = (
             const row = lane.findAssignment(authUserName)
             return row === SqliteDirect.BUSY ? row : Option.map(Option.fromNullable(row), toAssignment)
           },
-          findAssignment(authUserName)
+          dialect.synchronous === true ? findAssignment(authUserName) : assignmentReads.get(authUserName)
         ),
+      findCallback: dialect.synchronous === true ? undefined : assignmentReads.getCallback,
       findNow: direct === undefined ? undefined : (authUserName) => {
         try {
           const row = direct.findAssignment(authUserName)
@@ -491,26 +511,38 @@ export const make = (
       sql`INSERT INTO assignments ${
         sql.insert(rows.map(toAssignmentRow))
       } ON CONFLICT (auth_user_name) DO UPDATE SET chat_site_name = excluded.chat_site_name,
-          domain = excluded.domain, pool_id = excluded.pool_id, assigned_at = excluded.assigned_at`
+          domain = excluded.domain, pool_id = excluded.pool_id, assigned_at = excluded.assigned_at
+        WHERE assignments.assigned_at <= excluded.assigned_at`
+
+    const insertAudit = (events: ReadonlyArray<AuditEvent>) =>
+      sql`INSERT INTO audit_events ${sql.insert(events.map(toAuditRow))}`
+
+    // PostgreSQL runs a statement, the data-modifying WITH queries in it included, atomically: a batch that fits in
+    // one statement of each kind is written in one round trip instead of four (BEGIN, two INSERTs, COMMIT).
+    const oneStatement = (events: ReadonlyArray<AuditEvent>, batch: ReadonlyArray<Assignment>) => {
+      if (dialect.name !== "postgresql" || events.length > AUDIT_CHUNK || batch.length > ASSIGNMENT_CHUNK) return
+      if (batch.length === 0) return Effect.asVoid(insertAudit(events))
+      if (events.length === 0) return Effect.asVoid(upsertAssignments(batch))
+      return Effect.asVoid(sql`WITH audit AS (${insertAudit(events)}) ${upsertAssignments(batch)}`)
+    }
 
     const journal: StoreService["journal"] = {
+      parallelBatches: Math.max(1, dialect.parallelBatches ?? 1),
       write: ({ assignments: rows, audit: events }) => {
         if (rows.length === 0 && events.length === 0) return Effect.void
         // One row per user: the last assignment of a batch wins (an upsert cannot touch a row twice in one statement).
         const latest = new Map<string, Assignment>()
         for (const row of rows) latest.set(row.authUserName, row)
-        const batch = [...latest.values()]
+        // In name order: batches committing at once lock the rows they share in the same order, so never deadlock.
+        // (An older assignment committed after a newer one leaves the newer: the upsert keeps the latest.)
+        const batch = [...latest.values()].sort((a, b) => a.authUserName < b.authUserName ? -1 : 1)
         return directly(
           "write the audit trail",
           (lane) => lane.writeJournal(events.map(toAuditRow), batch.map(toAssignmentRow)),
           run(
             "write the audit trail",
-            sql.withTransaction(Effect.zipRight(
-              Effect.forEach(
-                chunks(events, AUDIT_CHUNK),
-                (chunk) => sql`INSERT INTO audit_events ${sql.insert(chunk.map(toAuditRow))}`,
-                { discard: true }
-              ),
+            oneStatement(events, batch) ?? sql.withTransaction(Effect.zipRight(
+              Effect.forEach(chunks(events, AUDIT_CHUNK), insertAudit, { discard: true }),
               Effect.forEach(chunks(batch, ASSIGNMENT_CHUNK), upsertAssignments, { discard: true })
             ))
           )

@@ -77,7 +77,8 @@ export const open = (filename: string): SqliteDirect => {
       `INSERT INTO assignments (auth_user_name, chat_site_name, domain, pool_id, assigned_at)
         VALUES (@auth_user_name, @chat_site_name, @domain, @pool_id, @assigned_at)
         ON CONFLICT (auth_user_name) DO UPDATE SET chat_site_name = excluded.chat_site_name,
-          domain = excluded.domain, pool_id = excluded.pool_id, assigned_at = excluded.assigned_at`
+          domain = excluded.domain, pool_id = excluded.pool_id, assigned_at = excluded.assigned_at
+        WHERE assignments.assigned_at <= excluded.assigned_at`
     )
     // BEGIN IMMEDIATE takes the write lock first: a busy database fails before anything is written.
     const write = db.transaction((audit: ReadonlyArray<AuditRow>, assignments: ReadonlyArray<AssignmentRow>) => {
