@@ -35,7 +35,10 @@ await build({
   format: "esm",
   target: "node20",
   // Bundled CommonJS (pg) calls require; an ES module has none of its own.
-  banner: { js: "import { createRequire as __chatauthRequire } from \"node:module\"\nconst require = __chatauthRequire(import.meta.url)" },
+  banner: {
+    js:
+      "import { createRequire as __chatauthRequire } from \"node:module\"\nconst require = __chatauthRequire(import.meta.url)"
+  },
   external: ["better-sqlite3", "pg-native", "pg-cloudflare"],
   plugins: [bakeVersions],
   minifySyntax: true,

@@ -148,11 +148,15 @@ const databaseCpuSeconds = () => {
 }
 
 /** `chatauth serve` on `port`, production mode, the bench's caller created at the first start. */
-const serveArgs = (port, dataDir) =>
-  [CHATAUTH, "serve", "--host", "127.0.0.1", "--port", String(port), "--data-dir", dataDir, "--production"]
+const serveArgs = (
+  port,
+  dataDir
+) => [CHATAUTH, "serve", "--host", "127.0.0.1", "--port", String(port), "--data-dir", dataDir, "--production"]
 /** With BENCH_PROFILE: `--cpu-prof` into that directory, the file named after the store. */
 const profile = (store) =>
-  PROFILE_DIR === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${store}.cpuprofile`]
+  PROFILE_DIR === undefined
+    ? []
+    : ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${store}.cpuprofile`]
 const OUR_ENV = { CHATAUTH_BOOTSTRAP_CALLER: CALLER, CHATAUTH_LOG_FORMAT: "json" }
 
 /** Spawns a server and waits for /health/ready to answer 200; returns the child and the time it took. */

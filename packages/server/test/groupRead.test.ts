@@ -74,7 +74,9 @@ describe("groupRead", () => {
       const group = GroupRead.make({ read: store.read })
       const first = yield* Effect.fork(group.get("a"))
       yield* Deferred.await(store.firstStarted)
-      const failing = yield* Effect.fork(Effect.all([group.get("b"), group.get("broken")], { concurrency: "unbounded" }))
+      const failing = yield* Effect.fork(
+        Effect.all([group.get("b"), group.get("broken")], { concurrency: "unbounded" })
+      )
       for (let i = 0; i < 10; i++) yield* Effect.yieldNow()
       yield* Deferred.succeed(store.release, undefined)
       expect(yield* Fiber.join(first)).toEqual(Option.some(1))
