@@ -10,8 +10,8 @@
 //
 // Environment: BENCH_DURATION (seconds per measured run, default 10), BENCH_WARMUP (default 3),
 // BENCH_CONNECTIONS (default 32), BENCH_ONLY=ours (skip the ceiling and the reference),
-// BENCH_PROFILE=<dir> (run our servers with --cpu-prof: <dir>/sqlite.cpuprofile and <dir>/pg.cpuprofile), BENCH_NODE_FLAGS (flags of both servers,
-// default "--max-semi-space-size=64"), BENCH_PG_URL (the server to create the bench database on, default
+// BENCH_PROFILE=<dir> (run our servers with --cpu-prof: <dir>/sqlite.cpuprofile and <dir>/pg.cpuprofile),
+// BENCH_NODE_FLAGS (Node flags of both servers, default none), BENCH_PG_URL (the server to create the bench database on, default
 // postgres://postgres@127.0.0.1:5432/test; BENCH_PG=off skips the PostgreSQL run).
 import autocannon from "autocannon"
 import { spawn } from "node:child_process"
@@ -32,7 +32,8 @@ const WARMUP = Number(process.env.BENCH_WARMUP ?? 3)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32)
 const ONLY_OURS = process.env.BENCH_ONLY === "ours"
 const PROFILE_DIR = process.env.BENCH_PROFILE
-const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? "--max-semi-space-size=64").split(" ").filter(Boolean)
+// None by default: both servers run as `node` runs them, as users get them.
+const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? "").split(" ").filter(Boolean)
 const CALLER = "bench-user:bench-password-123"
 const PATH = "/crmRestApi/resources/11.13.18.05/chatAuthenticate"
 const BODY = Fs.readFileSync(Path.join(here, "../../core/test/fixtures/example-request.json"), "utf8")
