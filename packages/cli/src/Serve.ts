@@ -19,6 +19,7 @@ import { Command, Options } from "@effect/cli"
 import { Config, ConfigError, Effect, Option, type Redacted } from "effect"
 import { CliError } from "./CliError.js"
 import { databaseUrlOption } from "./internal/store.js"
+import * as Workers from "./internal/workers.js"
 
 const flags = {
   host: Options.text("host").pipe(
@@ -50,8 +51,30 @@ const flags = {
     Options.withDescription(
       "Turn fault injection and time travel on, for CHATAUTH_ADMIN callers (also CHATAUTH_FAULTS=true)"
     )
+  ),
+  workers: Options.integer("workers").pipe(
+    Options.withDescription(
+      "Processes serving the port and the store, for more cores than one process uses (env CHATAUTH_WORKERS; " +
+        "default 1)"
+    ),
+    Options.optional
   )
 }
+
+const MAX_WORKERS = 256
+
+/** `--workers`, or `CHATAUTH_WORKERS`, or 1. */
+const workerCount = (given: Option.Option<number>): Effect.Effect<number, CliError> =>
+  Effect.gen(function*() {
+    const fromEnv = yield* Config.option(Config.integer("CHATAUTH_WORKERS")).pipe(
+      Effect.mapError((error) => CliError.usage(`invalid configuration in the environment: ${error}`))
+    )
+    const count = Option.getOrElse(Option.orElse(given, () => fromEnv), () => 1)
+    if (count < 1 || count > MAX_WORKERS) {
+      return yield* Effect.fail(CliError.usage(`--workers must be from 1 to ${MAX_WORKERS}`))
+    }
+    return count
+  })
 
 /**
  * The server's options: the flags over the environment (`ServerOptionsConfig`, the keys' and the callers' configs).
@@ -103,7 +126,7 @@ export const resolveServerOptions = (given: {
 
 /**
  * `chatauth serve [--host H] [--port P] [--data-dir D | --database-url URL] [--config F] [--production]
- * [--channel-server] [--faults]`.
+ * [--channel-server] [--faults] [--workers N]`.
  *
  * @since 0.1.0
  * @category commands
@@ -111,8 +134,19 @@ export const resolveServerOptions = (given: {
 export const serveCommand = Command.make("serve", flags, (given) =>
   Effect.gen(function*() {
     const options = yield* resolveServerOptions(given)
+    const workers = yield* workerCount(given.workers)
+    const role = Workers.workerRole()
+    if (workers > 1 && role === undefined) {
+      // The primary: it supervises, and serves nothing itself.
+      const failure = yield* Workers.supervise(
+        workers,
+        options.print ?? ((line) => process.stdout.write(`${line}\n`))
+      )
+      if (failure !== undefined) return yield* Effect.fail(CliError.refused(failure))
+      return
+    }
     const ChatAuthServer = yield* Effect.promise(() => import("@chatauth/server/ChatAuthServer"))
-    yield* ChatAuthServer.serve(options).pipe(
+    yield* ChatAuthServer.serve(role === undefined ? options : Workers.workerOptions(options, role)).pipe(
       Effect.mapError((error) => CliError.refused(error.message))
     )
   })).pipe(

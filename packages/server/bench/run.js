@@ -11,7 +11,8 @@
 // Environment: BENCH_DURATION (seconds per measured run, default 10), BENCH_WARMUP (default 3),
 // BENCH_CONNECTIONS (default 32), BENCH_ONLY=ours (skip the ceiling and the reference),
 // BENCH_PROFILE=<dir> (run our servers with --cpu-prof: <dir>/sqlite.cpuprofile and <dir>/pg.cpuprofile),
-// BENCH_NODE_FLAGS (Node flags of both servers, default none), BENCH_PG_URL (the server to create the bench database on, default
+// BENCH_NODE_FLAGS (Node flags of both servers, default none), BENCH_WORKERS=N (also `serve --workers N`, on
+// SQLite; its RSS and CPU columns add up the supervisor's and the workers'), BENCH_PG_URL (the server to create the bench database on, default
 // postgres://postgres@127.0.0.1:5432/test; BENCH_PG=off skips the PostgreSQL run).
 import autocannon from "autocannon"
 import { spawn } from "node:child_process"
@@ -31,6 +32,7 @@ const DURATION = Number(process.env.BENCH_DURATION ?? 10)
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 3)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32)
 const ONLY_OURS = process.env.BENCH_ONLY === "ours"
+const WORKERS = Number(process.env.BENCH_WORKERS ?? 1)
 const PROFILE_DIR = process.env.BENCH_PROFILE
 // None by default: both servers run as `node` runs them, as users get them.
 const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? "").split(" ").filter(Boolean)
@@ -148,6 +150,18 @@ const databaseCpuSeconds = () => {
   return total
 }
 
+/** `pid` and its descendants (a supervisor and its workers), as /proc lists them now. */
+const processTree = (pid) => {
+  let children = []
+  try {
+    children = Fs.readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean)
+  } catch {
+    // Gone.
+  }
+  return [pid, ...children.flatMap((child) => processTree(Number(child)))]
+}
+const sumOverTree = (pid, measure) => processTree(pid).reduce((sum, p) => sum + measure(p), 0)
+
 /** `chatauth serve` on `port`, production mode, the bench's caller created at the first start. */
 const serveArgs = (
   port,
@@ -181,7 +195,7 @@ const startChild = async (name, args, extraFlags = [], env = {}) => {
     await sleep(10)
   }
   const readyMs = performance.now() - started
-  const rssAtReady = procMb(child.pid, "VmRSS")
+  const rssAtReady = sumOverTree(child.pid, (p) => procMb(p, "VmRSS"))
   return { name, child, port, readyMs, rssAtReady, output: () => output }
 }
 
@@ -210,17 +224,20 @@ const load = async (server) => {
   const first = await post(server.port)
   if (first.status !== 201) throw new Error(`${server.name} answered ${first.status}: ${first.body}`)
   await cannon(server.port, WARMUP)
-  let peakRss = procMb(server.child.pid, "VmRSS")
-  const sampler = setInterval(() => (peakRss = Math.max(peakRss, procMb(server.child.pid, "VmRSS"))), 50)
-  const cpuBefore = cpuSeconds(server.child.pid)
-  const mainBefore = cpuSeconds(server.child.pid, true)
+  let peakRss = sumOverTree(server.child.pid, (p) => procMb(p, "VmRSS"))
+  const sampler = setInterval(
+    () => (peakRss = Math.max(peakRss, sumOverTree(server.child.pid, (p) => procMb(p, "VmRSS")))),
+    50
+  )
+  const cpuBefore = sumOverTree(server.child.pid, (p) => cpuSeconds(p))
+  const mainBefore = sumOverTree(server.child.pid, (p) => cpuSeconds(p, true))
   const databaseBefore = databaseCpuSeconds()
   const result = await cannon(server.port, DURATION)
-  const cpuUsed = cpuSeconds(server.child.pid) - cpuBefore
-  const mainUsed = cpuSeconds(server.child.pid, true) - mainBefore
+  const cpuUsed = sumOverTree(server.child.pid, (p) => cpuSeconds(p)) - cpuBefore
+  const mainUsed = sumOverTree(server.child.pid, (p) => cpuSeconds(p, true)) - mainBefore
   const databaseUsed = databaseCpuSeconds() - databaseBefore
   clearInterval(sampler)
-  const hwm = procMb(server.child.pid, "VmHWM")
+  const hwm = sumOverTree(server.child.pid, (p) => procMb(p, "VmHWM"))
   return {
     name: server.name,
     reqPerSec: result.requests.average,
@@ -305,6 +322,23 @@ const main = async () => {
     Fs.rmSync(dataDir, { recursive: true, force: true })
   }
 
+  // `chatauth serve --workers N` on SQLite, on the same cores as every other row.
+  let withWorkers
+  if (WORKERS > 1) {
+    const workersDir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "chatauth-bench-workers-"))
+    try {
+      const args = (port) => [...serveArgs(port, workersDir), "--workers", String(WORKERS)]
+      const server = await startChild(`chatauth ${WORKERS} workers`, args, [], OUR_ENV)
+      try {
+        withWorkers = await load(server)
+      } finally {
+        await stopChild(server)
+      }
+    } finally {
+      Fs.rmSync(workersDir, { recursive: true, force: true })
+    }
+  }
+
   let onPg
   if (WITH_PG) {
     const database = await benchDatabase()
@@ -327,7 +361,7 @@ const main = async () => {
   }
 
   ours.freshReadyMs = freshReadyMs
-  const rows = [reference, ours, onPg].filter(Boolean)
+  const rows = [reference, ours, withWorkers, onPg].filter(Boolean)
   for (const r of rows) r.ratioToReference = reference === undefined ? null : r.reqPerSec / reference.reqPerSec
   const columns = [
     ["server", 20, (r) => r.name],

@@ -296,6 +296,7 @@ export const serve = (options: ServerOptions = {}): Effect.Effect<void, ServerSt
       print(`chatauth: Channel Server emulator on ${server.url}/engagement/api/consumer/{chatSiteName}/v1/{operation}`)
     }
     if (options.faults === true) print(`chatauth: fault injection on ${server.url}/chatauth/faults (CHATAUTH_ADMIN)`)
+    options.onReady?.(server.url)
     const onSignal = () => Deferred.unsafeDone(stop, Effect.void)
     process.once("SIGTERM", onSignal)
     process.once("SIGINT", onSignal)

@@ -77,6 +77,8 @@ export interface ServerOptions {
   readonly faults?: boolean | undefined
   /** Where the one-time development credentials and start-up lines go (default: standard output). */
   readonly print?: ((line: string) => void) | undefined
+  /** Called by `serve` once the server listens and is ready, with its URL (a supervisor's cue). */
+  readonly onReady?: ((url: string) => void) | undefined
 }
 
 /**
