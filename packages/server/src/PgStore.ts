@@ -30,6 +30,7 @@ import * as Migrator from "@effect/sql/Migrator"
 import * as SqlClient from "@effect/sql/SqlClient"
 import { Duration, Effect, Layer, Redacted, Schedule, Stream } from "effect"
 import { loader } from "./internal/migrations/pg/index.js"
+import * as PgDirect from "./internal/pgDirect.js"
 import * as SqlStore from "./internal/sqlStore.js"
 import { causeText, Store, StoreUnavailable } from "./Store.js"
 
@@ -151,17 +152,32 @@ export const layer = (options: PgStoreOptions): Layer.Layer<Store, StoreUnavaila
         new StoreUnavailable({ message: `cannot ${what} the PostgreSQL store at ${location} (${causeText(cause)})` })
       yield* migrate(sql).pipe(Effect.mapError(fail("migrate")))
       yield* SqlStore.verifySchema(sql).pipe(Effect.mapError((reason) => fail("use")(new Error(reason))))
+      const operationTimeout = Duration.decode(options.operationTimeout ?? Duration.seconds(5))
+      const parallelBatches = options.parallelBatches ?? 1
+      // A read and a journal batch of each parallel slot at once.
+      const pgDirect = yield* Effect.acquireRelease(
+        Effect.sync(() =>
+          PgDirect.open({
+            url: Redacted.value(options.url),
+            connections: 2 * parallelBatches,
+            queryTimeoutMillis: Duration.toMillis(operationTimeout),
+            connectTimeoutMillis: 5_000
+          })
+        ),
+        (lane) => Effect.promise(() => lane.close())
+      )
       return yield* SqlStore.make(sql, {
         name: "postgresql",
         location,
-        parallelBatches: options.parallelBatches ?? 1,
+        pgDirect,
+        parallelBatches,
         announce: (tx) => tx`SELECT pg_notify(${SqlStore.CHANGES_CHANNEL}, '1')`,
         wakeups: (onWake) =>
           client.listen(SqlStore.CHANGES_CHANNEL).pipe(
             Stream.runForEach(() => Effect.sync(onWake)),
             Effect.ignore
           )
-      }, { operationTimeout: options.operationTimeout ?? Duration.seconds(5) })
+      }, { operationTimeout })
     }).pipe(Effect.provide(Reactivity.layer))
   )
 

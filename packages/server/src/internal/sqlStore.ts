@@ -26,6 +26,7 @@ import type {
 } from "../Store.js"
 import { StoreFailure } from "../Store.js"
 import * as GroupRead from "./groupRead.js"
+import type * as PgDirect from "./pgDirect.js"
 import * as SqliteDirect from "./sqliteDirect.js"
 
 /** @internal */
@@ -42,6 +43,8 @@ export interface Dialect {
   readonly synchronous?: boolean | undefined
   /** The hot route's statements on a direct connection (SQLite), tried first; see `sqliteDirect.ts`. */
   readonly direct?: SqliteDirect.SqliteDirect | undefined
+  /** The hot route's statements on a pool of their own (PostgreSQL); see `pgDirect.ts`. */
+  readonly pgDirect?: PgDirect.PgDirect | undefined
   /**
    * Batches the database runs at once: journal commits, and grouped reads of assignments (default 1, SQLite: one
    * writer, and its reads answer on the calling thread).
@@ -437,16 +440,19 @@ export const make = (
         )
       )
 
-    // Over the network a lookup per request would cost a round trip, a parse and a plan each: grouped instead.
-    const assignmentReads = GroupRead.make<string, Assignment>({
+    // Over the network a lookup per request would cost a round trip, a parse and a plan each: grouped instead, on
+    // the direct lane.
+    const pgDirect = dialect.pgDirect
+    const assignmentReads = pgDirect === undefined ? undefined : GroupRead.make<string, Assignment>({
       parallel: dialect.parallelBatches,
       read: (names) =>
-        run(
-          "find assignments",
-          Effect.map(
-            sql<AssignmentRow>`SELECT * FROM assignments WHERE ${sql.in("auth_user_name", names)}`,
-            (rows) => new Map(rows.map((row) => [row.auth_user_name, toAssignment(row)]))
-          )
+        Effect.async((resume) =>
+          pgDirect.findAssignments(names, (error, rows) =>
+            resume(
+              error === undefined
+                ? Effect.succeed(new Map(rows.map((row) => [row.auth_user_name, toAssignment(row)])))
+                : Effect.die(new StoreFailure("find assignments", error))
+            ))
         )
     })
 
@@ -474,9 +480,9 @@ export const make = (
             const row = lane.findAssignment(authUserName)
             return row === SqliteDirect.BUSY ? row : Option.map(Option.fromNullable(row), toAssignment)
           },
-          dialect.synchronous === true ? findAssignment(authUserName) : assignmentReads.get(authUserName)
+          assignmentReads?.get(authUserName) ?? findAssignment(authUserName)
         ),
-      findCallback: dialect.synchronous === true ? undefined : assignmentReads.getCallback,
+      findCallback: assignmentReads?.getCallback,
       findNow: direct === undefined ? undefined : (authUserName) => {
         try {
           const row = direct.findAssignment(authUserName)
@@ -517,15 +523,6 @@ export const make = (
     const insertAudit = (events: ReadonlyArray<AuditEvent>) =>
       sql`INSERT INTO audit_events ${sql.insert(events.map(toAuditRow))}`
 
-    // PostgreSQL runs a statement, the data-modifying WITH queries in it included, atomically: a batch that fits in
-    // one statement of each kind is written in one round trip instead of four (BEGIN, two INSERTs, COMMIT).
-    const oneStatement = (events: ReadonlyArray<AuditEvent>, batch: ReadonlyArray<Assignment>) => {
-      if (dialect.name !== "postgresql" || events.length > AUDIT_CHUNK || batch.length > ASSIGNMENT_CHUNK) return
-      if (batch.length === 0) return Effect.asVoid(insertAudit(events))
-      if (events.length === 0) return Effect.asVoid(upsertAssignments(batch))
-      return Effect.asVoid(sql`WITH audit AS (${insertAudit(events)}) ${upsertAssignments(batch)}`)
-    }
-
     const journal: StoreService["journal"] = {
       parallelBatches: Math.max(1, dialect.parallelBatches ?? 1),
       write: ({ assignments: rows, audit: events }) => {
@@ -536,12 +533,18 @@ export const make = (
         // In name order: batches committing at once lock the rows they share in the same order, so never deadlock.
         // (An older assignment committed after a newer one leaves the newer: the upsert keeps the latest.)
         const batch = [...latest.values()].sort((a, b) => a.authUserName < b.authUserName ? -1 : 1)
+        if (pgDirect !== undefined) {
+          return Effect.async<void>((resume) =>
+            pgDirect.writeJournal(events.map(toAuditRow), batch.map(toAssignmentRow), (error) =>
+              resume(error === undefined ? Effect.void : Effect.die(new StoreFailure("write the audit trail", error))))
+          )
+        }
         return directly(
           "write the audit trail",
           (lane) => lane.writeJournal(events.map(toAuditRow), batch.map(toAssignmentRow)),
           run(
             "write the audit trail",
-            oneStatement(events, batch) ?? sql.withTransaction(Effect.zipRight(
+            sql.withTransaction(Effect.zipRight(
               Effect.forEach(chunks(events, AUDIT_CHUNK), insertAudit, { discard: true }),
               Effect.forEach(chunks(batch, ASSIGNMENT_CHUNK), upsertAssignments, { discard: true })
             ))
