@@ -45,7 +45,7 @@ export interface PgStoreOptions {
   readonly connectTimeout?: Duration.DurationInput | undefined
   /** Longest a store operation may take before it counts as failed (default 5 s). */
   readonly operationTimeout?: Duration.DurationInput | undefined
-  /** Connections in the pool (default 10). */
+  /** Connections in the pool (default 10); the hot route's two statements have 2 × `parallelBatches` of their own. */
   readonly maxConnections?: number | undefined
   /**
    * Journal commits, and grouped reads of assignments, in flight at once (default 1): one at a time makes the

@@ -541,7 +541,8 @@ export const make = (
         }
         return directly(
           "write the audit trail",
-          (lane) => lane.writeJournal(events.map(toAuditRow), batch.map(toAssignmentRow)),
+          (lane) =>
+            lane.writeJournal(events.map(toAuditRow), batch.map(toAssignmentRow)),
           run(
             "write the audit trail",
             sql.withTransaction(Effect.zipRight(
@@ -554,7 +555,9 @@ export const make = (
     }
 
     const counterKeys = (keys: ReadonlyArray<{ readonly scope: LockoutScope; readonly key: string }>) =>
-      sql.or(keys.map(({ key, scope }) => sql`(scope = ${scope} AND key = ${key})`))
+      sql.or(keys.map(({ key, scope }) =>
+        sql`(scope = ${scope} AND key = ${key})`
+      ))
 
     const lockouts: StoreService["lockouts"] = {
       read: (keys) =>
@@ -595,7 +598,8 @@ export const make = (
               (rows) =>
                 rows.length > 0
             ),
-            (started) => started
+            (started) =>
+              started
           )
         ),
       reset: (scope, key) =>
