@@ -138,10 +138,7 @@ export const serveCommand = Command.make("serve", flags, (given) =>
     const role = Workers.workerRole()
     if (workers > 1 && role === undefined) {
       // The primary: it supervises, and serves nothing itself.
-      const failure = yield* Workers.supervise(
-        workers,
-        options.print ?? ((line) => process.stdout.write(`${line}\n`))
-      )
+      const failure = yield* Workers.supervise(workers, options.print)
       if (failure !== undefined) return yield* Effect.fail(CliError.refused(failure))
       return
     }

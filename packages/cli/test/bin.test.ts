@@ -3,23 +3,17 @@
  * standard input, signals, and a real server started by `chatauth serve` on a free port.
  */
 import { KeyStore, TokenIssuer } from "@chatauth/core"
-import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { beforeAll, describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, TestClock } from "effect"
 import { execFile } from "node:child_process"
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { readFileSync, statSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { assertBuilt, BIN, run, start, waitFor } from "./support/childProcess.js"
+import { tempDirs } from "./support/tempDirs.js"
 
-const dirs: Array<string> = []
-const tempDir = () => {
-  const dir = mkdtempSync(join(tmpdir(), "chatauth-bin-test-"))
-  dirs.push(dir)
-  return dir
-}
+const tempDir = tempDirs("chatauth-bin-test-")
 
 beforeAll(assertBuilt)
-afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })))
 
 describe("the executable", () => {
   it("is executable, starts with a shebang, and answers --help with exit 0", async () => {

@@ -3,23 +3,17 @@
  * database, the port, the routing config) ends with exit 1 and one line `chatauth: <what failed> (<cause>)`, never a
  * stack trace; loose permissions on the data directory and the database are tightened, and said so.
  */
-import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { beforeAll, describe, expect, it } from "@effect/vitest"
 import { spawn } from "node:child_process"
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs"
+import { chmodSync, mkdirSync, statSync, writeFileSync } from "node:fs"
 import * as Net from "node:net"
-import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { assertBuilt, BIN, type Result, run, start, waitFor } from "./support/childProcess.js"
+import { tempDirs } from "./support/tempDirs.js"
 
-const dirs: Array<string> = []
-const tempDir = () => {
-  const dir = mkdtempSync(join(tmpdir(), "chatauth-serve-fail-"))
-  dirs.push(dir)
-  return dir
-}
+const tempDir = tempDirs("chatauth-serve-fail-")
 
 beforeAll(assertBuilt)
-afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })))
 
 const production = { CHATAUTH_BOOTSTRAP_CALLER: "svc:start-Secret-1", CHATAUTH_LOG_FORMAT: "json" }
 

@@ -1,23 +1,14 @@
 /**
  * `chatauth serve --workers N`: a supervising process and N workers on one port and one store, as a person runs it.
  */
-import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { beforeAll, describe, expect, it } from "@effect/vitest"
+import { existsSync, readFileSync } from "node:fs"
 import { assertBuilt, run, start, waitFor } from "./support/childProcess.js"
+import { tempDirs } from "./support/tempDirs.js"
 
-const dirs: Array<string> = []
-const tempDir = () => {
-  const dir = mkdtempSync(join(tmpdir(), "chatauth-workers-"))
-  dirs.push(dir)
-  return dir
-}
+const tempDir = tempDirs("chatauth-workers-")
 
 beforeAll(assertBuilt)
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
-})
 
 const PASSWORD = "Workers-Pass-42"
 

@@ -469,30 +469,24 @@ export const make = (options: HandlerOptions) =>
             })
           })
         }
-        let assignment: Assignment | undefined
+        let routed: boolean
         try {
-          assignment = router.routeNow(input.right)
-          if (assignment === undefined) {
-            // A store read by callback (PostgreSQL): the route goes on when it answers.
-            const routed = router.routeCallback(input.right, (exit) =>
-              Exit.isSuccess(exit) ? issueTo(exit.value) : settleDefect(Cause.squash(exit.cause), version, done))
-            if (routed) {
-              return
-            }
-          }
+          // At once when the route is known now; when the store's read answers (PostgreSQL) otherwise.
+          routed = router.routeCallback(input.right, (exit) =>
+            Exit.isSuccess(exit) ? issueTo(exit.value) : settleDefect(Cause.squash(exit.cause), version, done))
         } catch (defect) {
           return settleDefect(defect, version, done)
         }
-        if (assignment === undefined) {
-          // The store must be asked in a fiber: the rest of the route as `handle` runs it.
-          const rest = issue(request, basePath, version, caller, input.right).pipe(
-            Effect.catchAllDefect((defect) =>
-              isStoreFailure(defect) ? Effect.as(health.failed(defect), unavailable(version)) : Effect.die(defect)
-            )
-          )
-          return runCallback(rest, { onExit: done })
+        if (routed) {
+          return
         }
-        issueTo(assignment)
+        // The store must be asked in a fiber: the rest of the route as `handle` runs it.
+        const rest = issue(request, basePath, version, caller, input.right).pipe(
+          Effect.catchAllDefect((defect) =>
+            isStoreFailure(defect) ? Effect.as(health.failed(defect), unavailable(version)) : Effect.die(defect)
+          )
+        )
+        runCallback(rest, { onExit: done })
       })
       return true
     }

@@ -197,14 +197,9 @@ export interface RouterOptions {
 export class Router extends Context.Tag("@chatauth/server/Router")<Router, {
   readonly route: (request: RouteRequest) => Effect.Effect<Assignment>
   /**
-   * `route`, synchronously, when the assignment store can read and record synchronously now (memory; the journal
-   * with a SQLite store); `undefined` (nothing decided, nothing recorded): call `route`.
-   */
-  readonly routeNow: (request: RouteRequest) => Assignment | undefined
-  /**
-   * `route` for a caller outside a fiber, when the assignment store records synchronously and reads by callback
-   * (the journal with a PostgreSQL store); `false` (nothing decided, nothing recorded, `done` never called): call
-   * `route`.
+   * `route` for a caller outside a fiber, when the assignment store records synchronously: `done` is called at
+   * once when the previous assignment is known now (memory; SQLite; no RESUME), or when the store's callback read
+   * answers (PostgreSQL). `false` (nothing decided, nothing recorded, `done` never called): call `route`.
    */
   readonly routeCallback: (request: RouteRequest, done: (exit: Exit.Exit<Assignment>) => void) => boolean
 }>() {
@@ -367,11 +362,12 @@ export const makeRouter = (
       })
 
     const clock = yield* Effect.clock
-    const routeNow = (request: RouteRequest): Assignment | undefined => {
-      const record = store.recordNow
-      if (record === undefined) return undefined
-      const previous = resumes(request) ? store.findNow?.(request.authUserName) : Option.none()
-      if (previous === undefined) return undefined
+    /** `route` once the previous assignment is known, for a store that records synchronously. */
+    const decideNow = (
+      request: RouteRequest,
+      previous: Option.Option<StoredAssignment>,
+      record: (assignment: StoredAssignment) => void
+    ) => {
       const now = clock.unsafeCurrentTimeMillis()
       const decision = decide(request, previous, now)
       record(stored(request.authUserName, decision, now))
@@ -380,21 +376,23 @@ export const makeRouter = (
 
     const routeCallback = (request: RouteRequest, done: (exit: Exit.Exit<Assignment>) => void): boolean => {
       const record = store.recordNow
-      const find = store.findCallback
-      if (record === undefined || find === undefined) return false
-      const decideNow = (previous: Option.Option<StoredAssignment>) => {
-        const now = clock.unsafeCurrentTimeMillis()
-        const decision = decide(request, previous, now)
-        record(stored(request.authUserName, decision, now))
-        return assignment(decision)
+      if (record === undefined) return false
+      if (!resumes(request)) {
+        done(Exit.succeed(decideNow(request, Option.none(), record)))
+        return true
       }
-      if (!resumes(request)) done(Exit.succeed(decideNow(Option.none())))
-      else find(request.authUserName, (exit) => done(Exit.map(exit, decideNow)))
+      const known = store.findNow?.(request.authUserName)
+      if (known !== undefined) {
+        done(Exit.succeed(decideNow(request, known, record)))
+        return true
+      }
+      const find = store.findCallback
+      if (find === undefined) return false
+      find(request.authUserName, (exit) => done(Exit.map(exit, (previous) => decideNow(request, previous, record))))
       return true
     }
 
     return Router.of({
-      routeNow,
       routeCallback,
       route: (request) =>
         resumes(request)

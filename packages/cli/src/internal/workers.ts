@@ -26,6 +26,11 @@ const ROLE_VARIABLE = "CHATAUTH_WORKER_ROLE"
 export const workerRole = (): "first" | "other" | undefined =>
   cluster.isWorker ? (process.env[ROLE_VARIABLE] === "first" ? "first" : "other") : undefined
 
+/** Where `serve` prints by default: a line on standard output. */
+const printLine = (line: string) => {
+  process.stdout.write(`${line}\n`)
+}
+
 interface ReadyMessage {
   readonly chatauth: "ready"
   readonly url: string
@@ -41,7 +46,7 @@ const isReady = (message: unknown): message is ReadyMessage =>
  */
 export const workerOptions = (options: ServerOptions, role: "first" | "other"): ServerOptions => {
   let ready = false
-  const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`))
+  const print = options.print ?? printLine
   return {
     ...options,
     print: (line) => {
@@ -61,7 +66,10 @@ const RESTART_DELAY_MS = 1000
  * Runs `count` workers until they stop: `undefined` when they all stopped on a signal (or on this effect's
  * interruption, which stops them and waits for them), or why the whole could not run.
  */
-export const supervise = (count: number, print: (line: string) => void): Effect.Effect<string | undefined> =>
+export const supervise = (
+  count: number,
+  print: (line: string) => void = printLine
+): Effect.Effect<string | undefined> =>
   Effect.async((resume) => {
     const ended = (failure: string | undefined) => resume(Effect.succeed(failure))
     let onEnd = ended
