@@ -250,6 +250,25 @@ describe("ChatAuthenticate properties", () => {
     )
   })
 
+  it("writes any item's JSON as the schema encodes the item, from the request and the issuance", () => {
+    const schemaEncode = Schema.encodeSync(ChatAuthenticate.ChatAuthenticateItem)
+    const request = Arbitrary.make(ChatAuthenticate.ChatAuthenticateRequest)
+    const issuance = FastCheck.record({
+      chatSiteName: FastCheck.string(),
+      domain: FastCheck.string(),
+      poolId: FastCheck.string(),
+      jwt: FastCheck.string()
+    })
+    const links = FastCheck.option(Arbitrary.make(Schema.Array(ChatAuthenticate.Link)), { nil: undefined })
+    FastCheck.assert(
+      FastCheck.property(request, issuance, links, (request, issuance, links) => {
+        const json = ChatAuthenticate.itemJson(request, issuance, links)
+        expect(json).toBe(JSON.stringify(schemaEncode(ChatAuthenticate.makeItem(request, issuance, links))))
+      }),
+      { numRuns: 100 }
+    )
+  })
+
   it("encodes any item to JSON that decodes back to it", () => {
     const item = Arbitrary.make(ChatAuthenticate.ChatAuthenticateItem)
     FastCheck.assert(

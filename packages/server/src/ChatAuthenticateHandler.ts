@@ -260,7 +260,7 @@ export const make = (options: HandlerOptions) =>
       metrics.signingLatencySeconds.observe(Number(clock.unsafeCurrentTimeNanos() - started) / 1e9)
       metrics.tokensIssuedTotal.inc(assignment.chatSiteName)
       const href = Links.itemHref(originOf(request, options), basePath, input.authUserName)
-      const item = ChatAuthenticate.makeItem(
+      const body = ChatAuthenticate.itemJson(
         input,
         { chatSiteName: assignment.chatSiteName, domain: assignment.domain, poolId: assignment.poolId, jwt: token.jwt },
         ONLY_DATA.test(request.query) ? undefined : Links.itemLinks(href)
@@ -273,7 +273,7 @@ export const make = (options: HandlerOptions) =>
           "rest-framework-version": String(version),
           "cache-control": "no-store"
         },
-        body: JSON.stringify(ChatAuthenticate.encodeItem(item))
+        body
       }
       const event = {
         caller: caller.username,

@@ -143,10 +143,17 @@ export const proxyTrustOf = (options: FrontendOptions): Either.Either<ClientAddr
   return Either.right(options.trustProxy === true ? ClientAddress.hops(1) : ClientAddress.none)
 }
 
+const SECURITY_HEADER_LIST = Object.entries(SECURITY_HEADERS).flat()
+
+// The headers go to `writeHead` as one flat list, nothing set on the response before: Node then writes them as they
+// are, where headers set one by one (`setHeader`) are each validated and stored in a map first.
 const write = (response: Http.ServerResponse, answer: WireResponse) => {
   if (response.headersSent) return
   if (answer.close === true) response.shouldKeepAlive = false
-  response.writeHead(answer.status, { ...answer.headers, "content-length": Buffer.byteLength(answer.body) })
+  const headers = SECURITY_HEADER_LIST.slice()
+  for (const name in answer.headers) headers.push(name, answer.headers[name])
+  headers.push("content-length", String(Buffer.byteLength(answer.body)))
+  response.writeHead(answer.status, headers)
   response.end(answer.body)
 }
 
@@ -186,12 +193,12 @@ export const makeListener = (
     const { path, query } = splitUrl(request.url ?? "/")
     const method = request.method ?? "GET"
     const resource = matchResourcePath(path)
-    for (const name in SECURITY_HEADERS) response.setHeader(name, SECURITY_HEADERS[name])
     const extension = resource === undefined ? hooks.route?.(path) : undefined
     if (
       extension === undefined && (resource === undefined ||
         (method === "GET" && resource.item === "describe" && ChatAuthenticateApi.isBasePath(resource.basePath)))
     ) {
+      for (const name in SECURITY_HEADERS) response.setHeader(name, SECURITY_HEADERS[name])
       response.once("close", () =>
         metrics.requestsTotal.inc(
           method,
