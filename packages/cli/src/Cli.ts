@@ -222,7 +222,16 @@ export const run = (
       const near = CommandTree.suggest(node, checked.option)
       return Effect.fail(
         CliError.usage(
-          `unknown option ${checked.option}${near === undefined ? "" : `; did you mean ${near}?`}${hint(node)}`
+          `unknown option ${checked.option}${
+            near !== undefined
+              ? `; did you mean ${near}?`
+              // A key id is base64url: one in 64 begins with "-".
+              : checked.option.startsWith("--")
+              ? ""
+              : `; if it is a value rather than an option, put it after --: ${
+                ["chatauth", ...node.path].join(" ")
+              } … -- ${checked.option}`
+          }${hint(node)}`
         )
       )
     }

@@ -119,9 +119,11 @@ const rotate = Command.make(
       )
       if (json) return yield* Output.json(describe(key))
       yield* Output.line(`Published the next key ${key.kid} (${key.alg}): it is in the JWKS and does not sign yet.`)
+      const store = Option.isSome(databaseUrl) ? "--database-url …" : `--data-dir ${dataDir}`
       yield* Output.line(
-        `Once verifiers have refetched the JWKS, make it sign with: chatauth keys activate ${key.kid}` +
-          (Option.isSome(databaseUrl) ? " --database-url …" : ` --data-dir ${dataDir}`)
+        "Once verifiers have refetched the JWKS, make it sign with: chatauth keys activate " +
+          // A key id is base64url: one that begins with "-" would read as an option before "--".
+          (key.kid.startsWith("-") ? `${store} -- ${key.kid}` : `${key.kid} ${store}`)
       )
       yield* Output.note(RUNNING_SERVER_NOTE)
     })

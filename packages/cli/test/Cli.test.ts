@@ -450,7 +450,8 @@ describe("keys", () => {
       expect(table.stdout).toMatch(/^KID\s+ALG\s+STATE\s+CREATED\s+ACTIVATED\s+RETIRED\n/)
       expect(table.stdout).toContain(next.kid)
 
-      const activated = yield* chatauth(["keys", "activate", next.kid, "--data-dir", dataDir])
+      // After "--": a key id is base64url, and one in 64 begins with "-".
+      const activated = yield* chatauth(["keys", "activate", "--data-dir", dataDir, "--", next.kid])
       expect(activated.code).toBe(0)
       const after = keyRows((yield* chatauth(["keys", "list", "--data-dir", dataDir, "--json"])).stdout)
       expect(after.find((k) => k.kid === next.kid)?.state).toBe("active")
@@ -460,6 +461,16 @@ describe("keys", () => {
       const unknown = yield* chatauth(["keys", "activate", "no-such-kid", "--data-dir", dataDir])
       expect(unknown.code).toBe(1)
       expect(unknown.stderr).toContain("no key no-such-kid")
+
+      // A key id that begins with "-" reads as an option unless it comes after "--"; the complaint says so.
+      const dashed = yield* chatauth(["keys", "activate", "-no-such-kid", "--data-dir", dataDir])
+      expect(dashed).toMatchObject({ code: 2, stdout: "" })
+      expect(dashed.stderr).toContain(
+        "unknown option -no-such-kid; if it is a value rather than an option, put it after --: chatauth keys activate … -- -no-such-kid"
+      )
+      const afterDashes = yield* chatauth(["keys", "activate", "--data-dir", dataDir, "--", "-no-such-kid"])
+      expect(afterDashes.code).toBe(1)
+      expect(afterDashes.stderr).toContain("no key -no-such-kid")
 
       // Retired just now: well within retention, so nothing is pruned.
       const pruned = yield* chatauth(["keys", "prune", "--data-dir", dataDir])

@@ -122,7 +122,8 @@ describe("three replicas on one PostgreSQL database", () => {
         .toBe(oldKid)
     }
 
-    await cli(["keys", "activate", kid!, "--database-url", db()])
+    // After "--": a key id may begin with "-".
+    await cli(["keys", "activate", "--database-url", db(), "--", kid!])
     const signing = await pollEveryReplica(
       async (replica) =>
         kidOf(expectIssued(await authenticateOnce(replica.url, svc, { authUserName: "kid-after" })).item.jwt),
