@@ -1,4 +1,5 @@
-// Bundles the executable: dist/bin.js (compiled by tsc) and everything it imports, into one file, dist/chatauth.js.
+// Bundles the executable: dist/bin.js (compiled by tsc) and everything it imports, into dist/chatauth.js and the
+// chunks it loads when needed (dist/chunks/).
 //
 // Why: a start of `chatauth` used to load some 1,500 modules (effect, @effect/platform, the server), about a second
 // of CPU before any command ran — a second on every `chatauth token decode`, and before `serve` could answer. One
@@ -8,7 +9,7 @@
 // Left outside the bundle: better-sqlite3 (a native addon, loaded from its package), and the optional drivers that
 // `pg` asks for only when they are installed.
 import { build } from "esbuild"
-import { readFileSync } from "node:fs"
+import { readFileSync, rmSync } from "node:fs"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
 
@@ -27,14 +28,22 @@ const bakeVersions = {
   }
 }
 
+// What is imported only when used (`import()`: Swagger UI's 1.9 MB page for /docs, @peculiar/x509 for a new
+// certificate, the server for `serve`, …) goes into chunks of its own, read only when that import runs: a start
+// reads, parses and keeps in memory the rest only. The chunks are rewritten at each build.
+const chunksDir = Path.join(packageDir, "dist/chunks")
+rmSync(chunksDir, { recursive: true, force: true })
+
 await build({
-  entryPoints: [Path.join(packageDir, "dist/bin.js")],
-  outfile: Path.join(packageDir, "dist/chatauth.js"),
+  entryPoints: { chatauth: Path.join(packageDir, "dist/bin.js") },
+  outdir: Path.join(packageDir, "dist"),
+  splitting: true,
+  chunkNames: "chunks/[name]-[hash]",
   bundle: true,
   platform: "node",
   format: "esm",
   target: "node20",
-  // Bundled CommonJS (pg) calls require; an ES module has none of its own.
+  // Bundled CommonJS (pg) calls require; an ES module has none of its own (each chunk gets the line).
   banner: {
     js:
       "import { createRequire as __chatauthRequire } from \"node:module\"\nconst require = __chatauthRequire(import.meta.url)"

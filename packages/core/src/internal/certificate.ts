@@ -13,7 +13,10 @@ import { algorithmParams } from "./algorithms.js"
 
 const loadX509 = async () => {
   await import("reflect-metadata")
-  return await import("@peculiar/x509")
+  const x509 = await import("@peculiar/x509")
+  // The package is CommonJS: Node names its exports, but the CLI's bundle, where it is a chunk of its own, hands it
+  // over as the default export only.
+  return "X509CertificateGenerator" in x509 ? x509 : (x509 as unknown as { readonly default: typeof x509 }).default
 }
 
 /** @internal */
