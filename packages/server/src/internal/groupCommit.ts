@@ -63,10 +63,15 @@ export const make = <A>(options: {
       }
     }
 
-    const settle = (batch: ReadonlyArray<Entry<A>>, exit: Exit.Exit<void>) => {
+    // The batch is emptied once settled: the fibers and closures that wrote it can outlive a young-generation
+    // collection (until a full one) and, through the batch, the submitters' callbacks would keep every request they
+    // answer with it — measured, that kept most of each request alive past its scavenge, tripled the scavenges'
+    // pauses and grew the old generation by some 40 MB between full collections.
+    const settle = (batch: Array<Entry<A>>, exit: Exit.Exit<void>) => {
       for (const entry of batch) if (entry.done !== undefined) entry.done(exit)
+      batch.length = 0
     }
-    const writeBatch = (batch: ReadonlyArray<Entry<A>>) =>
+    const writeBatch = (batch: Array<Entry<A>>) =>
       Effect.exit(options.write(batch.map((entry) => entry.item))).pipe(
         Effect.flatMap((exit) => Effect.sync(() => settle(batch, exit)))
       )
@@ -77,7 +82,7 @@ export const make = <A>(options: {
     let lastSettled: Deferred.Deferred<void> | undefined
 
     /** Writes `batch` in its own fiber (holding a permit until its commit ends), settled after the one before. */
-    const startBatch = (batch: ReadonlyArray<Entry<A>>) =>
+    const startBatch = (batch: Array<Entry<A>>) =>
       Effect.gen(function*() {
         const before = lastSettled
         const settled = yield* Deferred.make<void>()

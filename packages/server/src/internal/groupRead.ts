@@ -62,6 +62,9 @@ export const make = <K, V>(options: {
             const answer = Exit.map(exit, (values) => Option.fromNullable(values.get(key)))
             for (const resume of resumes) resume(answer)
           }
+          // Emptied once answered, as the group commit's batches are: what ran the read may outlive a scavenge,
+          // and must not keep the callers' requests alive with it.
+          batch.clear()
           startReads()
         }
       })
