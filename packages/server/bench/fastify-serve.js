@@ -1,6 +1,6 @@
 // The reference: a minimal fastify server that parses JSON, checks Basic credentials against a constant and signs
 // the same token (same header members, same claims) with jose RS256. Nothing else.
-// Usage: node --max-semi-space-size=64 bench/fastify-serve.js <port> <user:password>
+// Usage: node bench/fastify-serve.js <port> <user:password>
 import Fastify from "fastify"
 import { exportJWK, generateKeyPair, SignJWT } from "jose"
 import { createHash } from "node:crypto"
