@@ -1,6 +1,8 @@
 // `pnpm bench`: in one run, on this machine and under the same load,
 //   (a) the raw RS256 signing ceiling (node:crypto sign, async, 4 in flight),
-//   (b) a minimal fastify + jose server (parse JSON, check Basic against a constant, sign the same token),
+//   (b) a minimal fastify + jose server (parse JSON, check Basic against a constant, sign the same token), and the
+//       same committing an audit row per token in SQLite before answering (the durability ours has; its row's ratio
+//       is to (b) too),
 //   (c) our server as users run it: `chatauth serve --production` (the CLI's bundled executable), on SQLite,
 //   (d) the same on PostgreSQL (one replica; a database of its own on BENCH_PG_URL, dropped afterwards),
 // each server in its own child process, loaded by autocannon from this process (32 connections, the documented
@@ -288,6 +290,7 @@ const main = async () => {
   )
   let ceiling
   let reference
+  let durableReference
   if (!ONLY_OURS) {
     ceiling = await signingCeiling(3)
     console.log(`raw RS256 ceiling (node:crypto async, 4 in flight): ${fmt(ceiling)} signatures/s`)
@@ -299,6 +302,21 @@ const main = async () => {
       reference = await load(fastify)
     } finally {
       await stopChild(fastify)
+    }
+    // The same, committing an audit row per token before answering, as ours does: what that durability costs.
+    const auditDir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "chatauth-bench-reference-"))
+    try {
+      const durable = await startChild(
+        "fastify+jose+audit",
+        (port) => [Path.join(here, "fastify-serve.js"), String(port), CALLER, Path.join(auditDir, "audit.db")]
+      )
+      try {
+        durableReference = await load(durable)
+      } finally {
+        await stopChild(durable)
+      }
+    } finally {
+      Fs.rmSync(auditDir, { recursive: true, force: true })
     }
   }
 
@@ -361,7 +379,7 @@ const main = async () => {
   }
 
   ours.freshReadyMs = freshReadyMs
-  const rows = [reference, ours, withWorkers, onPg].filter(Boolean)
+  const rows = [reference, durableReference, ours, withWorkers, onPg].filter(Boolean)
   for (const r of rows) r.ratioToReference = reference === undefined ? null : r.reqPerSec / reference.reqPerSec
   const columns = [
     ["server", 20, (r) => r.name],
@@ -392,6 +410,11 @@ const main = async () => {
       `raw RS256 ceiling: ${fmt(ceiling)} signatures/s; ours ${
         fmt(ours.reqPerSec / ceiling, 2)
       }x of it, the reference ${fmt(reference.reqPerSec / ceiling, 2)}x`
+    )
+    console.log(
+      `against the reference that also commits an audit row per token: ours ${
+        fmt(ours.reqPerSec / durableReference.reqPerSec, 2)
+      }x its throughput, p99 ${fmt(ours.p99)} ms against ${fmt(durableReference.p99)} ms`
     )
   }
   const checks = [
@@ -452,6 +475,7 @@ const main = async () => {
         servers: rows,
         ratios: {
           oursToReference: ours.ratioToReference,
+          oursToDurableReference: durableReference === undefined ? null : ours.reqPerSec / durableReference.reqPerSec,
           postgresToReference: onPg === undefined ? null : onPg.ratioToReference,
           postgresToSqlite: onPg === undefined ? null : onPg.reqPerSec / ours.reqPerSec
         },
