@@ -16,7 +16,9 @@ const audit = auditFile === undefined ? undefined : (() => {
   db.pragma("synchronous = NORMAL")
   db.exec(`CREATE TABLE IF NOT EXISTS audit_events (id INTEGER PRIMARY KEY, time INTEGER NOT NULL, caller TEXT NOT NULL,
     client_address TEXT NOT NULL, auth_user_name TEXT NOT NULL, kid TEXT NOT NULL)`)
-  return db.prepare("INSERT INTO audit_events (time, caller, client_address, auth_user_name, kid) VALUES (?, ?, ?, ?, ?)")
+  return db.prepare(
+    "INSERT INTO audit_events (time, caller, client_address, auth_user_name, kid) VALUES (?, ?, ?, ?, ?)"
+  )
 })()
 const expected = `Basic ${Buffer.from(caller).toString("base64")}`
 const { privateKey, publicKey } = await generateKeyPair("RS256")
