@@ -22,7 +22,7 @@ import * as NodeHttpPlatform from "@effect/platform-node/NodeHttpPlatform"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as Etag from "@effect/platform/Etag"
 import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
-import { Cause, Context, Deferred, Duration, Effect, Either, Layer, Redacted, Ref, Schema, type Scope } from "effect"
+import { Cause, Context, Deferred, Duration, Effect, Either, Fiber, Layer, Redacted, Ref, Schema, type Scope } from "effect"
 import { randomBytes } from "node:crypto"
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
@@ -77,11 +77,36 @@ export interface RunningServer {
  * @since 0.1.0
  * @category layers
  */
-export const servicesLayer = (options: ServerOptions) => {
+export const servicesLayer = (options: ServerOptions) => signingLayer(options).pipe(Layer.provideMerge(callersLayer(options)))
+
+// The services in two parts, so that a start can check or create its caller (a password hash) while the second part
+// generates the signing key (both wait on the thread pool, about 0.15 s each).
+
+/** The store, its journal and feed, metrics, audit, lockouts and the callers. */
+const callersLayer = (options: ServerOptions) => {
   const store = Database.layer({ ...options.database, dataDir: options.database?.dataDir ?? options.dataDir })
   const shared = Layer.mergeAll(ChangeFeed.layer(), Journal.layer(options.journal), StoreHealth.layer()).pipe(
     Layer.provideMerge(store)
   )
+  // Lockouts are counted where they happen and reported by the metrics.
+  const lockouts = Layer.unwrapEffect(Effect.map(Metrics, (metrics) =>
+    Lockouts.layer({
+      ...options.callerAuth?.lockouts,
+      onLockout: (scope) => metrics.lockoutsTotal.inc(scope)
+    })))
+  return Layer.mergeAll(
+    CallerAuth.layer(options.callerAuth),
+    CallerDirectory.layer({ scrypt: options.callerAuth?.scrypt })
+  ).pipe(
+    Layer.provideMerge(lockouts),
+    Layer.provideMerge(AuditLog.layer),
+    Layer.provideMerge(Metrics.layer),
+    Layer.provideMerge(shared)
+  )
+}
+
+/** The signing keys and the issuer, the router and readiness, on the first part. */
+const signingLayer = (options: ServerOptions) => {
   const keys = PersistentKeys.layer({
     ...options.keys,
     tokenTtl: Duration.seconds(options.tokenTtlSeconds ?? TokenIssuer.DEFAULT_TTL_SECONDS)
@@ -94,22 +119,7 @@ export const servicesLayer = (options: ServerOptions) => {
     ...(options.tokenIssuer === undefined ? {} : { issuer: options.tokenIssuer }),
     ...(options.tokenTtlSeconds === undefined ? {} : { ttlSeconds: options.tokenTtlSeconds })
   })
-  // Lockouts are counted where they happen and reported by the metrics.
-  const lockouts = Layer.unwrapEffect(Effect.map(Metrics, (metrics) =>
-    Lockouts.layer({
-      ...options.callerAuth?.lockouts,
-      onLockout: (scope) => metrics.lockoutsTotal.inc(scope)
-    })))
-  const callers = Layer.mergeAll(
-    CallerAuth.layer(options.callerAuth),
-    CallerDirectory.layer({ scrypt: options.callerAuth?.scrypt })
-  ).pipe(Layer.provideMerge(lockouts))
-  return Layer.mergeAll(callers, router, Readiness.layer).pipe(
-    Layer.provideMerge(issuer.pipe(Layer.provideMerge(keys))),
-    Layer.provideMerge(AuditLog.layer),
-    Layer.provideMerge(Metrics.layer),
-    Layer.provideMerge(shared)
-  )
+  return Layer.mergeAll(router, Readiness.layer).pipe(Layer.provideMerge(issuer.pipe(Layer.provideMerge(keys))))
 }
 
 const DEV_USERNAME = "dev"
@@ -206,8 +216,13 @@ export const start = (
       onLeft: (reason) => Effect.fail(new ServerStartError({ message: `invalid proxy configuration (${reason})` })),
       onRight: Effect.succeed
     })
-    const context = yield* Layer.build(servicesLayer(options))
-    const developmentCaller = yield* ensureCallers(options, print).pipe(Effect.provide(context))
+    const callersContext = yield* Layer.build(callersLayer(options))
+    const callersEnsured = yield* Effect.fork(ensureCallers(options, print).pipe(Effect.provide(callersContext)))
+    const context = Context.merge(
+      callersContext,
+      yield* Layer.build(signingLayer(options)).pipe(Effect.provide(callersContext))
+    )
+    const developmentCaller = yield* Fiber.join(callersEnsured)
 
     const server = Http.createServer(timeouts(options.requestTimeoutMs ?? 30_000))
     // The server's own origin, for links when a request's Host cannot be used; with port 0, known once it listens.
