@@ -22,7 +22,20 @@ import * as NodeHttpPlatform from "@effect/platform-node/NodeHttpPlatform"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as Etag from "@effect/platform/Etag"
 import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
-import { Cause, Context, Deferred, Duration, Effect, Either, Fiber, Layer, Redacted, Ref, Schema, type Scope } from "effect"
+import {
+  Cause,
+  Context,
+  Deferred,
+  Duration,
+  Effect,
+  Either,
+  Fiber,
+  Layer,
+  Redacted,
+  Ref,
+  Schema,
+  type Scope
+} from "effect"
 import { randomBytes } from "node:crypto"
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
@@ -77,7 +90,8 @@ export interface RunningServer {
  * @since 0.1.0
  * @category layers
  */
-export const servicesLayer = (options: ServerOptions) => signingLayer(options).pipe(Layer.provideMerge(callersLayer(options)))
+export const servicesLayer = (options: ServerOptions) =>
+  signingLayer(options).pipe(Layer.provideMerge(callersLayer(options)))
 
 // The services in two parts, so that a start can check or create its caller (a password hash) while the second part
 // generates the signing key (both wait on the thread pool, about 0.15 s each).
