@@ -210,6 +210,16 @@ const stopChild = async ({ child }) => {
   clearTimeout(timer)
 }
 
+/** Starts a server (`startChild`'s arguments), loads it and stops it: its row of the table. */
+const measure = async (...startArguments) => {
+  const server = await startChild(...startArguments)
+  try {
+    return await load(server)
+  } finally {
+    await stopChild(server)
+  }
+}
+
 const cannon = (port, duration) =>
   new Promise((resolve, reject) => {
     autocannon({
@@ -294,27 +304,14 @@ const main = async () => {
   if (!ONLY_OURS) {
     ceiling = await signingCeiling(3)
     console.log(`raw RS256 ceiling (node:crypto async, 4 in flight): ${fmt(ceiling)} signatures/s`)
-    const fastify = await startChild(
-      "fastify+jose",
-      (port) => [Path.join(here, "fastify-serve.js"), String(port), CALLER]
-    )
-    try {
-      reference = await load(fastify)
-    } finally {
-      await stopChild(fastify)
-    }
+    reference = await measure("fastify+jose", (port) => [Path.join(here, "fastify-serve.js"), String(port), CALLER])
     // The same, committing an audit row per token before answering, as ours does: what that durability costs.
     const auditDir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "chatauth-bench-reference-"))
     try {
-      const durable = await startChild(
+      durableReference = await measure(
         "fastify+jose+audit",
         (port) => [Path.join(here, "fastify-serve.js"), String(port), CALLER, Path.join(auditDir, "audit.db")]
       )
-      try {
-        durableReference = await load(durable)
-      } finally {
-        await stopChild(durable)
-      }
     } finally {
       Fs.rmSync(auditDir, { recursive: true, force: true })
     }
@@ -330,12 +327,7 @@ const main = async () => {
     freshReadyMs = fresh.readyMs
     await stopChild(fresh)
     // Second start on the same data directory: what a restart costs. This one is loaded.
-    const server = await startChild("chatauth sqlite", ourArgs, profile("sqlite"), OUR_ENV)
-    try {
-      ours = await load(server)
-    } finally {
-      await stopChild(server)
-    }
+    ours = await measure("chatauth sqlite", ourArgs, profile("sqlite"), OUR_ENV)
   } finally {
     Fs.rmSync(dataDir, { recursive: true, force: true })
   }
@@ -346,12 +338,7 @@ const main = async () => {
     const workersDir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "chatauth-bench-workers-"))
     try {
       const args = (port) => [...serveArgs(port, workersDir), "--workers", String(WORKERS)]
-      const server = await startChild(`chatauth ${WORKERS} workers`, args, [], OUR_ENV)
-      try {
-        withWorkers = await load(server)
-      } finally {
-        await stopChild(server)
-      }
+      withWorkers = await measure(`chatauth ${WORKERS} workers`, args, [], OUR_ENV)
     } finally {
       Fs.rmSync(workersDir, { recursive: true, force: true })
     }
@@ -365,13 +352,8 @@ const main = async () => {
       const pgArgs = (port) => [...serveArgs(port, pgDataDir), "--database-url", database.url]
       const fresh = await startChild("chatauth pg (fresh)", pgArgs, [], OUR_ENV)
       await stopChild(fresh)
-      const server = await startChild("chatauth pg", pgArgs, profile("pg"), OUR_ENV)
-      try {
-        onPg = await load(server)
-        onPg.freshReadyMs = fresh.readyMs
-      } finally {
-        await stopChild(server)
-      }
+      onPg = await measure("chatauth pg", pgArgs, profile("pg"), OUR_ENV)
+      onPg.freshReadyMs = fresh.readyMs
     } finally {
       await database.drop()
       Fs.rmSync(pgDataDir, { recursive: true, force: true })
