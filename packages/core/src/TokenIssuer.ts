@@ -121,11 +121,14 @@ const prepare = (nodeCrypto: NodeCrypto, key: SigningKey): PreparedKey => {
   }
 }
 
+/** Where a signature's token goes: the token, or the signing failure. */
+type Signed = (error: Error | null, token: IssuedToken | undefined) => void
+
 /** A signature in the thread pool: what its callback needs once it is back. */
 interface PendingSignature {
   readonly signingInput: string
   readonly claims: ChatTokenClaims
-  readonly done: (error: Error | null, token: IssuedToken | undefined) => void
+  readonly done: Signed
 }
 
 /**
@@ -154,7 +157,7 @@ export const make = (options: TokenIssuerOptions = {}): Effect.Effect<TokenIssue
       key: SigningKey,
       now: number,
       request: IssueRequest,
-      done: (error: Error | null, token: IssuedToken | undefined) => void
+      done: Signed
     ) => {
       if (prepared === undefined || prepared.key !== key) prepared = prepare(nodeCrypto, key)
       const iat = Math.floor(now / 1000)

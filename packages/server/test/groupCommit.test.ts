@@ -1,23 +1,17 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Deferred, Effect, Exit, Fiber, Option, Scope } from "effect"
 import * as GroupCommit from "../src/internal/groupCommit.js"
+import { firstCallGate } from "./support/firstCallGate.js"
 
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i)
 
 /** A writer that records its batches; the first write waits for `release` (a commit in flight). */
 const gatedWriter = Effect.gen(function*() {
   const batches: Array<ReadonlyArray<number>> = []
-  const firstStarted = yield* Deferred.make<void>()
-  const release = yield* Deferred.make<void>()
+  const gate = yield* firstCallGate
   const write = (items: ReadonlyArray<number>) =>
-    Effect.gen(function*() {
-      batches.push(items)
-      if (batches.length === 1) {
-        yield* Deferred.succeed(firstStarted, undefined)
-        yield* Deferred.await(release)
-      }
-    })
-  return { batches, firstStarted, release, write }
+    Effect.zipRight(Effect.sync(() => void batches.push(items)), gate.pass)
+  return { batches, firstStarted: gate.firstStarted, release: gate.release, write }
 })
 
 const queued = (commit: GroupCommit.GroupCommit<number>, count: number) =>

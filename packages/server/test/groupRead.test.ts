@@ -1,24 +1,21 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Effect, Exit, Fiber, Option } from "effect"
 import * as GroupRead from "../src/internal/groupRead.js"
+import { firstCallGate } from "./support/firstCallGate.js"
 
 /** A store of `values` whose reads are recorded; the first read waits for `release` (a query in flight). */
 const gatedStore = (values: ReadonlyMap<string, number>) =>
   Effect.gen(function*() {
     const reads: Array<ReadonlyArray<string>> = []
-    const firstStarted = yield* Deferred.make<void>()
-    const release = yield* Deferred.make<void>()
+    const gate = yield* firstCallGate
     const read = (keys: ReadonlyArray<string>) =>
       Effect.gen(function*() {
         reads.push(keys)
-        if (reads.length === 1) {
-          yield* Deferred.succeed(firstStarted, undefined)
-          yield* Deferred.await(release)
-        }
+        yield* gate.pass
         if (keys.includes("broken")) return yield* Effect.die(new Error("the store is down"))
         return new Map(keys.flatMap((key) => (values.has(key) ? [[key, values.get(key)!] as const] : [])))
       })
-    return { reads, firstStarted, release, read }
+    return { reads, firstStarted: gate.firstStarted, release: gate.release, read }
   })
 
 const VALUES = new Map([["a", 1], ["b", 2], ["c", 3]])
