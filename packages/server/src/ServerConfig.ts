@@ -13,10 +13,10 @@
  * @since 0.1.0
  */
 import { Config, Duration } from "effect"
-import { optionsConfig as callerAuthConfig } from "./CallerAuth.js"
-import { optionsConfig as databaseConfig } from "./Database.js"
-import { optionsConfig as keysConfig } from "./PersistentKeys.js"
+import { optionsConfig as callerAuthConfig } from "./auth/CallerAuth.js"
+import { optionsConfig as keysConfig } from "./keys/PersistentKeys.js"
 import { type ServerOptions, ServerOptionsConfig } from "./ServerOptions.js"
+import { optionsConfig as databaseConfig } from "./store/Database.js"
 
 /**
  * Every `CHATAUTH_*` variable of the README's configuration table, as `ServerOptions`.

@@ -13,11 +13,11 @@
  * @since 0.1.0
  */
 import { Config, ConfigError, Either, Option, Redacted } from "effect"
-import type { CallerAuthOptions } from "./CallerAuth.js"
-import type { DatabaseOptions } from "./Database.js"
-import { parseTrustedProxies } from "./internal/clientAddress.js"
-import type { JournalOptions } from "./Journal.js"
-import type { PersistentKeysOptions } from "./PersistentKeys.js"
+import type { CallerAuthOptions } from "./auth/CallerAuth.js"
+import { parseTrustedProxies } from "./http/ClientAddress.js"
+import type { PersistentKeysOptions } from "./keys/PersistentKeys.js"
+import type { DatabaseOptions } from "./store/Database.js"
+import type { JournalOptions } from "./store/Journal.js"
 
 /**
  * @since 0.1.0

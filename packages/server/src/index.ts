@@ -6,73 +6,73 @@
  */
 
 /** @since 0.1.0 */
-export * as ApiImplementation from "./ApiImplementation.js"
+export * as ApiImplementation from "./http/ApiImplementation.js"
 
 /** @since 0.1.0 */
-export * as AuditLog from "./AuditLog.js"
+export * as AuditLog from "./audit/AuditLog.js"
 
 /** @since 0.1.0 */
-export * as CallerAuth from "./CallerAuth.js"
+export * as CallerAuth from "./auth/CallerAuth.js"
 
 /** @since 0.1.0 */
-export * as ChannelServerEmulator from "./ChannelServerEmulator.js"
+export * as ChannelServerEmulator from "./emulator/ChannelServerEmulator.js"
 
 /** @since 0.1.0 */
-export * as ChatAuthenticateHandler from "./ChatAuthenticateHandler.js"
+export * as ChatAuthenticateHandler from "./issue/ChatAuthenticateHandler.js"
 
 /** @since 0.1.0 */
 export * as ChatAuthServer from "./ChatAuthServer.js"
 
 /** @since 0.1.0 */
-export * as EmulatorConfig from "./EmulatorConfig.js"
+export * as EmulatorConfig from "./config/EmulatorConfig.js"
 
 /** @since 0.1.0 */
-export * as FaultInjection from "./FaultInjection.js"
+export * as FaultInjection from "./emulator/FaultInjection.js"
 
 /** @since 0.1.0 */
-export * as Metrics from "./Metrics.js"
+export * as Metrics from "./metrics/Metrics.js"
 
 /** @since 0.1.0 */
-export * as PersistentKeys from "./PersistentKeys.js"
+export * as PersistentKeys from "./keys/PersistentKeys.js"
 
 /** @since 0.1.0 */
-export * as Readiness from "./Readiness.js"
+export * as Readiness from "./http/Readiness.js"
 
 /** @since 0.1.0 */
-export * as Router from "./Router.js"
+export * as Router from "./routing/Router.js"
 
 /** @since 0.1.0 */
-export * as RoutingConfig from "./RoutingConfig.js"
+export * as RoutingConfig from "./config/RoutingConfig.js"
 
 /** @since 0.1.0 */
 export * as ServerOptions from "./ServerOptions.js"
 
 /** @since 0.1.0 */
-export * as SqliteStore from "./SqliteStore.js"
+export * as SqliteStore from "./store/SqliteStore.js"
 
 /** @since 0.1.0 */
-export * as Store from "./Store.js"
+export * as Store from "./store/Store.js"
 
 /** @since 0.1.0 */
-export * as CallerDirectory from "./CallerDirectory.js"
+export * as CallerDirectory from "./auth/CallerDirectory.js"
 
 /** @since 0.1.0 */
-export * as ChangeFeed from "./ChangeFeed.js"
+export * as ChangeFeed from "./store/ChangeFeed.js"
 
 /** @since 0.1.0 */
-export * as Database from "./Database.js"
+export * as Database from "./store/Database.js"
 
 /** @since 0.1.0 */
-export * as Journal from "./Journal.js"
+export * as Journal from "./store/Journal.js"
 
 /** @since 0.1.0 */
-export * as Lockouts from "./Lockouts.js"
+export * as Lockouts from "./auth/Lockouts.js"
 
 /** @since 0.1.0 */
-export * as PgStore from "./PgStore.js"
+export * as PgStore from "./store/PgStore.js"
 
 /** @since 0.1.0 */
 export * as ServerConfig from "./ServerConfig.js"
 
 /** @since 0.1.0 */
-export * as StoreHealth from "./StoreHealth.js"
+export * as StoreHealth from "./store/StoreHealth.js"

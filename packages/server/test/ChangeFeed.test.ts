@@ -2,9 +2,9 @@ import * as Reactivity from "@effect/experimental/Reactivity"
 import * as PgClient from "@effect/sql-pg/PgClient"
 import { describe, expect, it } from "@effect/vitest"
 import { Context, Deferred, Effect, Fiber, Layer, Redacted } from "effect"
-import { ChangeFeed } from "../src/ChangeFeed.js"
-import type { StoreService } from "../src/Store.js"
-import { Store } from "../src/Store.js"
+import { ChangeFeed } from "../src/store/ChangeFeed.js"
+import type { StoreService } from "../src/store/Store.js"
+import { Store } from "../src/store/Store.js"
 import { open, postgresql, STORES } from "./support/stores.js"
 
 /** A replica's feed on `store`, recording what it delivers. Under TestClock it polls only when told (or woken). */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Clock, Effect, Either, FastCheck as fc } from "effect"
-import * as FaultInjection from "../src/FaultInjection.js"
-import { parseFault } from "../src/internal/faults/admin.js"
+import { parseFault } from "../src/emulator/FaultAdmin.js"
+import * as FaultInjection from "../src/emulator/FaultInjection.js"
 
 const target = fc.constantFrom(...FaultInjection.TARGETS)
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, FastCheck, TestClock } from "effect"
-import { contentType, maxChatSites, Metrics, signingLatencyBuckets } from "../src/Metrics.js"
+import { contentType, maxChatSites, Metrics, signingLatencyBuckets } from "../src/metrics/Metrics.js"
 
 interface Sample {
   readonly name: string

@@ -2,10 +2,10 @@ import { FileSystem } from "@effect/platform"
 import { NodeContext } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Layer, Option, TestClock } from "effect"
-import type { RouteRequest, StoredAssignment } from "../src/Router.js"
-import { AssignmentStore, makeRouter, Router } from "../src/Router.js"
-import type { RoutingConfig } from "../src/RoutingConfig.js"
-import { decodeRoutingConfig, defaultRoutingConfig } from "../src/RoutingConfig.js"
+import type { RoutingConfig } from "../src/config/RoutingConfig.js"
+import { decodeRoutingConfig, defaultRoutingConfig } from "../src/config/RoutingConfig.js"
+import type { RouteRequest, StoredAssignment } from "../src/routing/Router.js"
+import { AssignmentStore, makeRouter, Router } from "../src/routing/Router.js"
 
 const config = (json: unknown): RoutingConfig => Effect.runSync(decodeRoutingConfig(JSON.stringify(json)))
 

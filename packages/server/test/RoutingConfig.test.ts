@@ -8,7 +8,7 @@ import {
   loadRoutingConfig,
   RoutingConfig,
   RoutingConfigError
-} from "../src/RoutingConfig.js"
+} from "../src/config/RoutingConfig.js"
 
 const issueShape = {
   channelServers: [

@@ -4,7 +4,7 @@ import { describe, expect, layer } from "@effect/vitest"
 import { Context, Effect, Layer } from "effect"
 import { readFileSync } from "node:fs"
 import * as Http from "node:http"
-import { CHAT_PRIVILEGE } from "../src/CallerDirectory.js"
+import { CHAT_PRIVILEGE } from "../src/auth/CallerDirectory.js"
 import {
   addCallers,
   AUTH,

@@ -5,7 +5,7 @@
 import { KeyStore, TokenIssuer } from "@chatauth/core"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
-import { decodeRoutingConfig } from "../src/RoutingConfig.js"
+import { decodeRoutingConfig } from "../src/config/RoutingConfig.js"
 import {
   addCallers,
   basicAuth,

@@ -3,7 +3,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { FastCheck } from "effect"
-import { clientAddress, hops, none, parseForwardedAddress, parseTrustedProxies } from "../src/internal/clientAddress.js"
+import { clientAddress, hops, none, parseForwardedAddress, parseTrustedProxies } from "../src/http/ClientAddress.js"
 
 const trustOf = (list: string) => {
   const parsed = parseTrustedProxies(list)

@@ -4,8 +4,8 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, FastCheck } from "effect"
-import { nestsDeeperThan } from "../src/internal/configIssues.js"
-import { decodeRoutingConfig } from "../src/RoutingConfig.js"
+import { nestsDeeperThan } from "../src/config/internal/configIssues.js"
+import { decodeRoutingConfig } from "../src/config/RoutingConfig.js"
 
 const depthOf = (value: unknown): number =>
   value !== null && typeof value === "object"

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Deferred, Effect, Exit, Fiber, Option, Scope } from "effect"
-import * as GroupCommit from "../src/internal/groupCommit.js"
+import * as GroupCommit from "../src/store/internal/groupCommit.js"
 import { firstCallGate } from "./support/firstCallGate.js"
 
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i)

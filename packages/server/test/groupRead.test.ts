@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Effect, Exit, Fiber, Option } from "effect"
-import * as GroupRead from "../src/internal/groupRead.js"
+import * as GroupRead from "../src/store/internal/groupRead.js"
 import { firstCallGate } from "./support/firstCallGate.js"
 
 /** A store of `values` whose reads are recorded; the first read waits for `release` (a query in flight). */

@@ -8,8 +8,8 @@ import { Context, Effect, Layer } from "effect"
 import { createHash } from "node:crypto"
 import * as Http from "node:http"
 import * as Zlib from "node:zlib"
-import { SqliteStore } from "../src/SqliteStore.js"
-import { Store } from "../src/Store.js"
+import { SqliteStore } from "../src/store/SqliteStore.js"
+import { Store } from "../src/store/Store.js"
 import {
   AUTH,
   decodeJwt,

@@ -6,10 +6,10 @@ import * as Http from "node:http"
 import * as Net from "node:net"
 import * as NodePath from "node:path"
 import { fileURLToPath } from "node:url"
-import { CallerDirectory } from "../src/CallerDirectory.js"
+import { CallerDirectory } from "../src/auth/CallerDirectory.js"
 import * as ChatAuthServer from "../src/ChatAuthServer.js"
 import type { ServerOptions } from "../src/ServerOptions.js"
-import { SqliteStore } from "../src/SqliteStore.js"
+import { SqliteStore } from "../src/store/SqliteStore.js"
 import { tempDataDir } from "./storeTestUtils.js"
 
 /** Cheap scrypt: what is tested does not depend on the cost. */

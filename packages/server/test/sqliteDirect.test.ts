@@ -1,8 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Effect, Fiber, Option } from "effect"
-import { SqliteStore } from "../src/SqliteStore.js"
-import type { AuditEvent } from "../src/Store.js"
-import { Store } from "../src/Store.js"
+import { SqliteStore } from "../src/store/SqliteStore.js"
+import type { AuditEvent } from "../src/store/Store.js"
+import { Store } from "../src/store/Store.js"
 import { tempDataDir } from "./storeTestUtils.js"
 
 // The hot route's statements run on a direct connection (internal/sqliteDirect.ts); these tests pin down that it

@@ -6,7 +6,7 @@ import * as Reactivity from "@effect/experimental/Reactivity"
 import * as PgClient from "@effect/sql-pg/PgClient"
 import { Effect, Redacted } from "effect"
 import { randomBytes } from "node:crypto"
-import { causeText } from "../../src/Store.js"
+import { causeText } from "../../src/store/Store.js"
 
 /** The server where test databases are made, through its maintenance database. */
 export const DEFAULT_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/test"

@@ -31,7 +31,7 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import { Duration, Effect, Layer, Redacted, Schedule, Stream } from "effect"
 import { loader } from "./internal/migrations/pg/index.js"
 import * as PgDirect from "./internal/pgDirect.js"
-import * as SqlStore from "./internal/sqlStore.js"
+import * as SqlStore from "./SqlStore.js"
 import { causeText, Store, StoreUnavailable } from "./Store.js"
 
 /**

@@ -30,13 +30,13 @@ import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as OpenApi from "@effect/platform/OpenApi"
 import { Context, Duration, Effect, Layer, Ref } from "effect"
 import { createHash } from "node:crypto"
-import { matchResourcePath, originOf, splitUrl } from "./ChatAuthenticateHandler.js"
+import { matchResourcePath, originOf, splitUrl } from "../issue/ChatAuthenticateHandler.js"
+import { PersistentKeys } from "../keys/PersistentKeys.js"
+import { Metrics } from "../metrics/Metrics.js"
+import { StoreHealth } from "../store/StoreHealth.js"
 import * as DocsPage from "./internal/docsPage.js"
 import { VERSION } from "./internal/version.js"
-import { Metrics } from "./Metrics.js"
-import { PersistentKeys } from "./PersistentKeys.js"
 import { Readiness } from "./Readiness.js"
-import { StoreHealth } from "./StoreHealth.js"
 
 const { Api, CallerAuthentication } = ChatAuthenticateApi
 

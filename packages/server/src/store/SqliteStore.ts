@@ -34,7 +34,7 @@ import { Duration, Effect, Layer } from "effect"
 import { prepareDataDirectory } from "./internal/dataDirectory.js"
 import { loader } from "./internal/migrations/sqlite/index.js"
 import * as SqliteDirect from "./internal/sqliteDirect.js"
-import * as SqlStore from "./internal/sqlStore.js"
+import * as SqlStore from "./SqlStore.js"
 import { causeText, Store, StoreUnavailable } from "./Store.js"
 
 /**

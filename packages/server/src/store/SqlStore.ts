@@ -14,6 +14,9 @@ import type * as SqlClient from "@effect/sql/SqlClient"
 import { SqlError } from "@effect/sql/SqlError"
 import type { Scope } from "effect"
 import { Cause, Clock, Duration, Effect, Option } from "effect"
+import * as GroupRead from "./internal/groupRead.js"
+import type * as PgDirect from "./internal/pgDirect.js"
+import * as SqliteDirect from "./internal/sqliteDirect.js"
 import type {
   Assignment,
   AuditEvent,
@@ -23,11 +26,8 @@ import type {
   LockoutScope,
   StoreChange,
   StoreService
-} from "../Store.js"
-import { StoreFailure } from "../Store.js"
-import * as GroupRead from "./groupRead.js"
-import type * as PgDirect from "./pgDirect.js"
-import * as SqliteDirect from "./sqliteDirect.js"
+} from "./Store.js"
+import { StoreFailure } from "./Store.js"
 
 /** @internal */
 export interface Dialect {

@@ -1,7 +1,7 @@
 import { STATUS_TITLES } from "@chatauth/core/Resource"
 import { Duration, Effect, Either } from "effect"
-import type { CallerAuthService } from "../../CallerAuth.js"
-import { parseBasicAuthorization, type WireRequest, type WireResponse } from "../../ChatAuthenticateHandler.js"
+import type { CallerAuthService } from "../auth/CallerAuth.js"
+import { parseBasicAuthorization, type WireRequest, type WireResponse } from "../issue/ChatAuthenticateHandler.js"
 import {
   ADMIN_PATHS,
   ADMIN_PRIVILEGE,
@@ -10,8 +10,8 @@ import {
   type FaultInjectionService,
   type FaultTarget,
   TARGETS
-} from "../../FaultInjection.js"
-import { header, json, readJsonObject, refusal } from "../emulator/wire.js"
+} from "./FaultInjection.js"
+import { header, json, readJsonObject, refusal } from "./internal/wire.js"
 
 const MAX_COUNT = 1000
 const MAX_DELAY_MS = 120_000

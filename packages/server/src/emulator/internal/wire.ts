@@ -1,7 +1,7 @@
 import type { ChannelServer } from "@chatauth/core"
 import { STATUS_TITLES } from "@chatauth/core/Resource"
 import { Effect, Either, Option } from "effect"
-import type { WireRequest, WireResponse } from "../../ChatAuthenticateHandler.js"
+import type { WireRequest, WireResponse } from "../../issue/ChatAuthenticateHandler.js"
 
 /** The largest body an emulator operation or the fault admin reads. */
 export const MAX_BODY_BYTES = 64 * 1024

@@ -31,10 +31,10 @@
  */
 import type { Scope } from "effect"
 import { Clock, Context, Duration, Effect, Layer } from "effect"
-import { AuditLog } from "./AuditLog.js"
-import { ChangeFeed } from "./ChangeFeed.js"
-import type { FailureCounter, LockoutScope } from "./Store.js"
-import { Store } from "./Store.js"
+import { AuditLog } from "../audit/AuditLog.js"
+import { ChangeFeed } from "../store/ChangeFeed.js"
+import type { FailureCounter, LockoutScope } from "../store/Store.js"
+import { Store } from "../store/Store.js"
 
 /**
  * @since 0.1.0

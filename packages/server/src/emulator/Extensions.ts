@@ -1,13 +1,13 @@
 import { KeyStore } from "@chatauth/core"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import { type Context, Duration, Effect } from "effect"
-import { CallerAuth } from "../CallerAuth.js"
-import * as ChannelServerEmulator from "../ChannelServerEmulator.js"
-import * as FaultInjection from "../FaultInjection.js"
-import type { FrontendHooks } from "../NodeFrontend.js"
-import { loadRoutingConfig } from "../RoutingConfig.js"
+import { CallerAuth } from "../auth/CallerAuth.js"
+import { loadRoutingConfig } from "../config/RoutingConfig.js"
+import type { FrontendHooks } from "../http/NodeFrontend.js"
 import type { ServerOptions } from "../ServerOptions.js"
-import { chatAuthenticateFault, makeAdmin } from "./faults/admin.js"
+import * as ChannelServerEmulator from "./ChannelServerEmulator.js"
+import { chatAuthenticateFault, makeAdmin } from "./FaultAdmin.js"
+import * as FaultInjection from "./FaultInjection.js"
 
 /**
  * The listener's hooks for what `--channel-server` and `--faults` turn on; none when both are off, so that the

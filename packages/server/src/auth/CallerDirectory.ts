@@ -23,8 +23,8 @@
  */
 import { CHAT_PRIVILEGE as CORE_CHAT_PRIVILEGE } from "@chatauth/core/Resource"
 import { Context, Effect, Layer, Option, Redacted, Schema } from "effect"
+import { Store } from "../store/Store.js"
 import * as Password from "./internal/password.js"
-import { Store } from "./Store.js"
 
 /**
  * The privilege Oracle requires for `chatAuthenticate`.

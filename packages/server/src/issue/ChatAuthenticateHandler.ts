@@ -34,12 +34,12 @@ import {
   TokenIssuer
 } from "@chatauth/core"
 import { Cause, Context, Effect, Either, Exit, Layer, Option, Redacted, Runtime } from "effect"
-import { AuditLog } from "./AuditLog.js"
-import { type Caller, CallerAuth, hasChatPrivilege } from "./CallerAuth.js"
-import { Metrics } from "./Metrics.js"
-import { type Assignment, Router } from "./Router.js"
-import { isStoreFailure } from "./Store.js"
-import { StoreHealth } from "./StoreHealth.js"
+import { AuditLog } from "../audit/AuditLog.js"
+import { type Caller, CallerAuth, hasChatPrivilege } from "../auth/CallerAuth.js"
+import { Metrics } from "../metrics/Metrics.js"
+import { type Assignment, Router } from "../routing/Router.js"
+import { isStoreFailure } from "../store/Store.js"
+import { StoreHealth } from "../store/StoreHealth.js"
 
 /**
  * A request as the handler needs it.

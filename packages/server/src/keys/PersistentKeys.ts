@@ -54,10 +54,10 @@ import {
 } from "@chatauth/core/KeyStore"
 import type { Redacted, Scope } from "effect"
 import { Clock, Config, Context, Duration, Effect, Layer, Option, Schema } from "effect"
-import { ChangeFeed } from "./ChangeFeed.js"
+import { ChangeFeed } from "../store/ChangeFeed.js"
+import type { KeyStateChange } from "../store/Store.js"
+import { Store } from "../store/Store.js"
 import { isSealed, makeSealer } from "./internal/keyEncryption.js"
-import type { KeyStateChange } from "./Store.js"
-import { Store } from "./Store.js"
 
 /**
  * @since 0.1.0

@@ -21,11 +21,11 @@
 import type { FileSystem } from "@effect/platform"
 import type { ConfigError } from "effect"
 import { Clock, Config, Context, Effect, Exit, Layer, Option } from "effect"
+import type { ChannelServer, Pool, RoutingConfig, RoutingConfigError } from "../config/RoutingConfig.js"
+import { loadRoutingConfig } from "../config/RoutingConfig.js"
+import { Journal } from "../store/Journal.js"
+import { Store } from "../store/Store.js"
 import { smoothWeightedRoundRobin } from "./internal/smoothWeightedRoundRobin.js"
-import { Journal } from "./Journal.js"
-import type { ChannelServer, Pool, RoutingConfig, RoutingConfigError } from "./RoutingConfig.js"
-import { loadRoutingConfig } from "./RoutingConfig.js"
-import { Store } from "./Store.js"
 
 /**
  * The default resume window: 30 minutes.

@@ -29,12 +29,12 @@
  */
 import { ChannelServer, KeyStore, TokenIssuer, TokenVerifier } from "@chatauth/core"
 import { type Clock, Context, Duration, Effect, Either, Layer } from "effect"
-import type { WireRequest, WireResponse } from "./ChatAuthenticateHandler.js"
-import { defaultEmulatorConfig } from "./EmulatorConfig.js"
+import { defaultEmulatorConfig } from "../config/EmulatorConfig.js"
+import type { ChannelServer as Site, RoutingConfig } from "../config/RoutingConfig.js"
+import type { WireRequest, WireResponse } from "../issue/ChatAuthenticateHandler.js"
 import type { FaultInjectionService } from "./FaultInjection.js"
-import { advance, consumerPosted, makeSessionStore, sameToken, type Session } from "./internal/emulator/sessions.js"
-import { header, json, queryParam, readJsonObject, refusal } from "./internal/emulator/wire.js"
-import type { ChannelServer as Site, RoutingConfig } from "./RoutingConfig.js"
+import { advance, consumerPosted, makeSessionStore, sameToken, type Session } from "./internal/sessions.js"
+import { header, json, queryParam, readJsonObject, refusal } from "./internal/wire.js"
 
 /**
  * The longest message a consumer may post, in characters.

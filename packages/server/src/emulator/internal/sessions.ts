@@ -1,6 +1,6 @@
 import { ChannelServer } from "@chatauth/core"
 import { createHash, randomUUID, timingSafeEqual } from "node:crypto"
-import type { AgentScript } from "../../EmulatorConfig.js"
+import type { AgentScript } from "../../config/EmulatorConfig.js"
 
 /**
  * One engagement. The scripted agent has no timer of its own: its joining and its replies are due at given times

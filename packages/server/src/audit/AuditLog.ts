@@ -29,8 +29,8 @@
  */
 import type { Exit } from "effect"
 import { Clock, Context, Effect, Layer } from "effect"
-import { Journal } from "./Journal.js"
-import type { AuditEvent, LockoutScope } from "./Store.js"
+import { Journal } from "../store/Journal.js"
+import type { AuditEvent, LockoutScope } from "../store/Store.js"
 
 /**
  * @since 0.1.0

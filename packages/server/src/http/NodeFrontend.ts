@@ -23,9 +23,9 @@ import {
   splitUrl,
   type WireRequest,
   type WireResponse
-} from "./ChatAuthenticateHandler.js"
-import * as ClientAddress from "./internal/clientAddress.js"
-import type { Metrics, RouteName } from "./Metrics.js"
+} from "../issue/ChatAuthenticateHandler.js"
+import type { Metrics, RouteName } from "../metrics/Metrics.js"
+import * as ClientAddress from "./ClientAddress.js"
 
 const EMPTY = new Uint8Array(0)
 

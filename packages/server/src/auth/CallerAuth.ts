@@ -32,6 +32,8 @@
 import type { Scope } from "effect"
 import { Clock, Config, Context, Duration, Effect, Fiber, Layer, Option, Redacted, Schema } from "effect"
 import { randomBytes } from "node:crypto"
+import { ChangeFeed } from "../store/ChangeFeed.js"
+import { Store } from "../store/Store.js"
 import {
   CHAT_PRIVILEGE,
   DEFAULT_SCRYPT_PARAMS,
@@ -39,11 +41,9 @@ import {
   validatePassword,
   validateUsername
 } from "./CallerDirectory.js"
-import { ChangeFeed } from "./ChangeFeed.js"
 import * as Password from "./internal/password.js"
 import { makeVerificationCache } from "./internal/verificationCache.js"
 import { type LockoutOptions, Lockouts } from "./Lockouts.js"
-import { Store } from "./Store.js"
 
 /**
  * An authenticated caller.
