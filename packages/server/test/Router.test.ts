@@ -250,10 +250,15 @@ describe("Router", () => {
     Effect.gen(function*() {
       const calls: Array<string> = []
       const memory = yield* Effect.provide(AssignmentStore, AssignmentStore.layerMemory())
-      const counting = AssignmentStore.of({
-        find: (user) => Effect.zipRight(Effect.sync(() => calls.push(`find ${user}`)), memory.find(user)),
-        record: (a: StoredAssignment) =>
-          Effect.zipRight(Effect.sync(() => calls.push(`record ${a.authUserName}`)), memory.record(a))
+      const counting = AssignmentStore.make({
+        findCallback: (user, done) => {
+          calls.push(`find ${user}`)
+          memory.findCallback(user, done)
+        },
+        recordNow: (a: StoredAssignment) => {
+          calls.push(`record ${a.authUserName}`)
+          memory.recordNow(a)
+        }
       })
       const router = yield* Effect.provideService(makeRouter(equalSites), AssignmentStore, counting)
       yield* router.route({ authUserName: "a" })

@@ -117,10 +117,11 @@ export const make: Effect.Effect<AuditLogService, never, Journal> = Effect.gen(f
     poolId: clean(event.poolId),
     kid: clean(event.kid)
   })
+  const issuedCallback: AuditLogService["issuedCallback"] = (event, done) =>
+    journal.appendCallback({ time: clock.unsafeCurrentTimeMillis(), ...issuedEvent(event) }, done)
   return {
-    issued: (event) => record(issuedEvent(event)),
-    issuedCallback: (event, done) =>
-      journal.appendCallback({ time: clock.unsafeCurrentTimeMillis(), ...issuedEvent(event) }, done),
+    issued: (event) => Effect.async<void>((resume) => issuedCallback(event, resume)),
+    issuedCallback,
     refused: (event) => {
       const authUserName = cleanOptional(event.authUserName)
       return record({

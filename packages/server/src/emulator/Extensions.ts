@@ -4,17 +4,30 @@ import { type Context, Duration, Effect } from "effect"
 import { CallerAuth } from "../auth/CallerAuth.js"
 import { loadRoutingConfig } from "../config/RoutingConfig.js"
 import type { FrontendHooks } from "../http/NodeFrontend.js"
-import type { ServerOptions } from "../ServerOptions.js"
 import * as ChannelServerEmulator from "./ChannelServerEmulator.js"
 import { chatAuthenticateFault, makeAdmin } from "./FaultAdmin.js"
 import * as FaultInjection from "./FaultInjection.js"
+
+/**
+ * What the extensions are built from: the members of the server's options they read.
+ */
+export interface ExtensionOptions {
+  /** Serve the Channel Server emulator on `/engagement/`. */
+  readonly channelServer?: boolean | undefined
+  /** Serve the fault injection admin and wrap chatAuthenticate with its faults. */
+  readonly faults?: boolean | undefined
+  readonly realm?: string | undefined
+  readonly routingConfigPath?: string | undefined
+  readonly tokenIssuer?: string | undefined
+  readonly keys?: { readonly clockTolerance?: Duration.DurationInput | undefined } | undefined
+}
 
 /**
  * The listener's hooks for what `--channel-server` and `--faults` turn on; none when both are off, so that the
  * server then runs exactly as without them.
  */
 export const makeHooks = (
-  options: ServerOptions,
+  options: ExtensionOptions,
   context: Context.Context<KeyStore.KeyStore | CallerAuth>
 ): Effect.Effect<FrontendHooks, { readonly message: string }> =>
   Effect.gen(function*() {

@@ -233,16 +233,14 @@ export const makeListener = (
       metrics.requestsTotal.inc(method, route, answer.status)
       write(response, answer)
     }
-    // The common case without a fiber (fault injection wraps the fiber, so it takes that path).
-    if (
-      extension === undefined && hooks.chatAuthenticate === undefined &&
-      handler.handleDirect(wire, resource!, answered)
-    ) return
+    if (extension === undefined && hooks.chatAuthenticate === undefined) {
+      handler.run(wire, resource!, answered)
+      return
+    }
+    // What wraps the route or serves another path composes Effects: a fiber, interrupted when the client goes away.
     const handling = extension !== undefined
       ? extension(wire, () => request.socket.destroy())
-      : hooks.chatAuthenticate === undefined
-      ? handler.handle(wire, resource!)
-      : hooks.chatAuthenticate(handler.handle(wire, resource!), () => request.socket.destroy())
+      : hooks.chatAuthenticate!(handler.handle(wire, resource!), () => request.socket.destroy())
     const fiber = runFork(handling)
     let abandoned = false
     fiber.addObserver((exit) => {

@@ -20,7 +20,7 @@
  */
 import type { FileSystem } from "@effect/platform"
 import type { ConfigError } from "effect"
-import { Clock, Config, Context, Effect, Exit, Layer, Option } from "effect"
+import { Config, Context, Effect, Exit, Layer, Option } from "effect"
 import type { ChannelServer, Pool, RoutingConfig, RoutingConfigError } from "../config/RoutingConfig.js"
 import { loadRoutingConfig } from "../config/RoutingConfig.js"
 import { Journal } from "../store/Journal.js"
@@ -55,6 +55,9 @@ export interface StoredAssignment {
  * keeps them in memory.
  * Failures are defects (the store is broken), never business errors.
  *
+ * Each operation is written once, in its callback form (`findCallback`, `recordNow`), which the route calls without a
+ * fiber; `find` and `record` are the same operations as Effects ({@link AssignmentStore.make} derives them).
+ *
  * @since 0.1.0
  * @category services
  */
@@ -63,15 +66,33 @@ export class AssignmentStore extends Context.Tag("@chatauth/server/AssignmentSto
   readonly find: (authUserName: string) => Effect.Effect<Option.Option<StoredAssignment>>
   /** Records (replaces) the user's last assignment. */
   readonly record: (assignment: StoredAssignment) => Effect.Effect<void>
-  /** `find`, synchronously when the store can answer so now; `undefined`: call `find`. */
-  readonly findNow?: ((authUserName: string) => Option.Option<StoredAssignment> | undefined) | undefined
-  /** `record`, synchronously (when the store can). */
-  readonly recordNow?: ((assignment: StoredAssignment) => void) | undefined
-  /** `find` for a caller outside a fiber (when the store has a callback form). */
-  readonly findCallback?:
-    | ((authUserName: string, done: (exit: Exit.Exit<Option.Option<StoredAssignment>>) => void) => void)
-    | undefined
+  /** `find` with a callback, called at once when the store can answer now (memory, SQLite). */
+  readonly findCallback: (
+    authUserName: string,
+    done: (exit: Exit.Exit<Option.Option<StoredAssignment>>) => void
+  ) => void
+  /** `record`, synchronously. */
+  readonly recordNow: (assignment: StoredAssignment) => void
 }>() {
+  /**
+   * A store from its two operations in callback form.
+   *
+   * @since 0.3.0
+   * @category constructors
+   */
+  static make(operations: {
+    readonly findCallback: AssignmentStore["Type"]["findCallback"]
+    readonly recordNow: AssignmentStore["Type"]["recordNow"]
+  }): AssignmentStore["Type"] {
+    const { findCallback, recordNow } = operations
+    return AssignmentStore.of({
+      find: (authUserName) => Effect.async((resume) => findCallback(authUserName, resume)),
+      record: (assignment) => Effect.sync(() => recordNow(assignment)),
+      findCallback,
+      recordNow
+    })
+  }
+
   /**
    * An in-memory store, for tests and for running without persistence. It keeps the most recently assigned
    * `maxEntries` users (default 100,000) so memory stays bounded under a stream of distinct user names.
@@ -95,23 +116,13 @@ export class AssignmentStore extends Context.Tag("@chatauth/server/AssignmentSto
     Effect.gen(function*() {
       const store = yield* Store
       const journal = yield* Journal
-      return AssignmentStore.of({
-        find: (authUserName) =>
-          Effect.suspend(() => {
-            const pending = journal.pendingAssignment(authUserName)
-            return Option.isSome(pending) ? Effect.succeed(pending) : store.assignments.find(authUserName)
-          }),
-        record: (assignment) => Effect.sync(() => journal.recordAssignment(assignment)),
-        findNow: (authUserName) => {
-          const pending = journal.pendingAssignment(authUserName)
-          return Option.isSome(pending) ? pending : store.assignments.findNow?.(authUserName)
-        },
-        recordNow: (assignment) => journal.recordAssignment(assignment),
-        findCallback: store.assignments.findCallback === undefined ? undefined : (authUserName, done) => {
+      return AssignmentStore.make({
+        findCallback: (authUserName, done) => {
           const pending = journal.pendingAssignment(authUserName)
           if (Option.isSome(pending)) return done(Exit.succeed(pending))
-          store.assignments.findCallback!(authUserName, done)
-        }
+          store.assignments.findCallback(authUserName, done)
+        },
+        recordNow: (assignment) => journal.recordAssignment(assignment)
       })
     })
   )
@@ -121,17 +132,13 @@ const makeMemory = (maxEntries: number): AssignmentStore["Type"] => {
   // A Map iterates in insertion order: deleting before setting moves a user to the end, so the first key is always
   // the least recently assigned one.
   const entries = new Map<string, StoredAssignment>()
-  const findNow = (authUserName: string) => Option.fromNullable(entries.get(authUserName))
-  const recordNow = (assignment: StoredAssignment) => {
-    entries.delete(assignment.authUserName)
-    entries.set(assignment.authUserName, assignment)
-    if (entries.size > maxEntries) entries.delete(entries.keys().next().value!)
-  }
-  return AssignmentStore.of({
-    find: (authUserName) => Effect.sync(() => findNow(authUserName)),
-    record: (assignment) => Effect.sync(() => recordNow(assignment)),
-    findNow,
-    recordNow
+  return AssignmentStore.make({
+    findCallback: (authUserName, done) => done(Exit.succeed(Option.fromNullable(entries.get(authUserName)))),
+    recordNow: (assignment) => {
+      entries.delete(assignment.authUserName)
+      entries.set(assignment.authUserName, assignment)
+      if (entries.size > maxEntries) entries.delete(entries.keys().next().value!)
+    }
   })
 }
 
@@ -195,13 +202,13 @@ export interface RouterOptions {
  * ```
  */
 export class Router extends Context.Tag("@chatauth/server/Router")<Router, {
+  /** Decides where the chat goes and records it. */
   readonly route: (request: RouteRequest) => Effect.Effect<Assignment>
   /**
-   * `route` for a caller outside a fiber, when the assignment store records synchronously: `done` is called at
-   * once when the previous assignment is known now (memory; SQLite; no RESUME), or when the store's callback read
-   * answers (PostgreSQL). `false` (nothing decided, nothing recorded, `done` never called): call `route`.
+   * `route` with a callback: `done` is called at once when the previous assignment is known now (memory; SQLite; no
+   * RESUME), or when the store's read answers (PostgreSQL).
    */
-  readonly routeCallback: (request: RouteRequest, done: (exit: Exit.Exit<Assignment>) => void) => boolean
+  readonly routeCallback: (request: RouteRequest, done: (exit: Exit.Exit<Assignment>) => void) => void
 }>() {
   /**
    * A router over a decoded config.
@@ -326,8 +333,8 @@ export const makeRouter = (
       return nextSite()
     }
 
-    // One decision for both forms of `route`: RESUME returns to the previous site and pool while they exist and the
-    // window runs; anything else is balanced anew (which advances the balancers).
+    // RESUME returns to the previous site and pool while they exist and the window runs; anything else is balanced
+    // anew (which advances the balancers).
     const decide = (request: RouteRequest, previous: Option.Option<StoredAssignment>, now: number) => {
       if (Option.isSome(previous) && now - previous.value.assignedAt < windowMillis) {
         const state = sites.get(previous.value.chatSiteName)
@@ -339,64 +346,34 @@ export const makeRouter = (
       const state = pickSite(request)
       return { site: state.site, poolId: state.nextPool().id, resumed: false }
     }
-    const resumes = (request: RouteRequest) => request.resumeType === "RESUME" && windowMillis > 0
-
-    const stored = (authUserName: string, { poolId, site }: ReturnType<typeof decide>, now: number) => ({
-      authUserName,
-      chatSiteName: site.chatSiteName,
-      domain: site.domain,
-      poolId,
-      assignedAt: now
-    })
-    const assignment = ({ poolId, resumed, site }: ReturnType<typeof decide>): Assignment => ({
-      chatSiteName: site.chatSiteName,
-      domain: site.domain,
-      poolId,
-      resumed
-    })
-
-    const route = (request: RouteRequest, previous: Option.Option<StoredAssignment>) =>
-      Effect.flatMap(Clock.currentTimeMillis, (now) => {
-        const decision = decide(request, previous, now)
-        return Effect.as(store.record(stored(request.authUserName, decision, now)), assignment(decision))
-      })
 
     const clock = yield* Effect.clock
-    /** `route` once the previous assignment is known, for a store that records synchronously. */
-    const decideNow = (
-      request: RouteRequest,
-      previous: Option.Option<StoredAssignment>,
-      record: (assignment: StoredAssignment) => void
-    ) => {
+    // Decides once the previous assignment is known, and records the decision.
+    const decideNow = (request: RouteRequest, previous: Option.Option<StoredAssignment>): Assignment => {
       const now = clock.unsafeCurrentTimeMillis()
-      const decision = decide(request, previous, now)
-      record(stored(request.authUserName, decision, now))
-      return assignment(decision)
+      const { poolId, resumed, site } = decide(request, previous, now)
+      store.recordNow({
+        authUserName: request.authUserName,
+        chatSiteName: site.chatSiteName,
+        domain: site.domain,
+        poolId,
+        assignedAt: now
+      })
+      return { chatSiteName: site.chatSiteName, domain: site.domain, poolId, resumed }
     }
 
-    const routeCallback = (request: RouteRequest, done: (exit: Exit.Exit<Assignment>) => void): boolean => {
-      const record = store.recordNow
-      if (record === undefined) return false
-      if (!resumes(request)) {
-        done(Exit.succeed(decideNow(request, Option.none(), record)))
-        return true
+    const routeCallback = (request: RouteRequest, done: (exit: Exit.Exit<Assignment>) => void): void => {
+      if (request.resumeType !== "RESUME" || windowMillis === 0) {
+        return done(Exit.succeed(decideNow(request, Option.none())))
       }
-      const known = store.findNow?.(request.authUserName)
-      if (known !== undefined) {
-        done(Exit.succeed(decideNow(request, known, record)))
-        return true
-      }
-      const find = store.findCallback
-      if (find === undefined) return false
-      find(request.authUserName, (exit) => done(Exit.map(exit, (previous) => decideNow(request, previous, record))))
-      return true
+      store.findCallback(
+        request.authUserName,
+        (exit) => done(Exit.map(exit, (previous) => decideNow(request, previous)))
+      )
     }
 
     return Router.of({
       routeCallback,
-      route: (request) =>
-        resumes(request)
-          ? Effect.flatMap(store.find(request.authUserName), (previous) => route(request, previous))
-          : route(request, Option.none())
+      route: (request) => Effect.async<Assignment>((resume) => routeCallback(request, resume))
     })
   })

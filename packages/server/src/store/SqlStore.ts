@@ -13,7 +13,7 @@ import type { KeyMaterial } from "@chatauth/core/KeyStore"
 import type * as SqlClient from "@effect/sql/SqlClient"
 import { SqlError } from "@effect/sql/SqlError"
 import type { Scope } from "effect"
-import { Cause, Clock, Duration, Effect, Option } from "effect"
+import { Cause, Clock, Duration, Effect, Exit, Option, Runtime } from "effect"
 import * as GroupRead from "./internal/groupRead.js"
 import type * as PgDirect from "./internal/pgDirect.js"
 import * as SqliteDirect from "./internal/sqliteDirect.js"
@@ -254,7 +254,8 @@ export const make = (
   dialect: Dialect,
   options: { readonly operationTimeout: Duration.DurationInput }
 ): Effect.Effect<StoreService, never, Scope.Scope> =>
-  Effect.sync(() => {
+  Effect.map(Effect.runtime<never>(), (runtime) => {
+    const runCallback = Runtime.runCallback(runtime)
     const timeout = Duration.decode(options.operationTimeout)
 
     const failure = (operation: string) => (cause: Cause.Cause<unknown>) =>
@@ -472,25 +473,24 @@ export const make = (
         }
       })
 
-    const assignments: StoreService["assignments"] = {
-      find: (authUserName) =>
-        directly(
-          "find an assignment",
-          (lane) => {
-            const row = lane.findAssignment(authUserName)
-            return row === SqliteDirect.BUSY ? row : Option.map(Option.fromNullable(row), toAssignment)
-          },
-          assignmentReads?.get(authUserName) ?? findAssignment(authUserName)
-        ),
-      findCallback: assignmentReads?.getCallback,
-      findNow: direct === undefined ? undefined : (authUserName) => {
+    // The direct lane first; on `BUSY` the grouped read (PostgreSQL) or the ordinary path, which waits as it always
+    // does.
+    const findCallback: StoreService["assignments"]["findCallback"] = (authUserName, done) => {
+      if (direct !== undefined) {
+        let row: SqliteDirect.AssignmentRow | undefined | typeof SqliteDirect.BUSY
         try {
-          const row = direct.findAssignment(authUserName)
-          return row === SqliteDirect.BUSY ? undefined : Option.map(Option.fromNullable(row), toAssignment)
-        } catch {
-          return undefined
+          row = direct.findAssignment(authUserName)
+        } catch (error) {
+          return done(Exit.die(new StoreFailure("find an assignment", error)))
         }
+        if (row !== SqliteDirect.BUSY) return done(Exit.succeed(Option.map(Option.fromNullable(row), toAssignment)))
       }
+      if (assignmentReads !== undefined) return assignmentReads.getCallback(authUserName, done)
+      runCallback(findAssignment(authUserName), { onExit: done })
+    }
+    const assignments: StoreService["assignments"] = {
+      find: (authUserName) => Effect.async((resume) => findCallback(authUserName, resume)),
+      findCallback
     }
 
     const audit: StoreService["audit"] = {

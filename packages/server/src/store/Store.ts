@@ -287,14 +287,10 @@ export interface AssignmentRepository {
   /** The last assignment of this user, if any. */
   readonly find: (authUserName: string) => Effect.Effect<Option.Option<Assignment>>
   /**
-   * `find` answered synchronously when the store can (SQLite); `undefined` when it cannot now (no synchronous lane,
-   * the database busy, or an error `find` would report): then call `find`.
+   * `find` with a callback, as the route calls it: called at once when the store can answer now (SQLite's direct
+   * lane), else when its read answers (PostgreSQL's grouped read; the ordinary path when the direct lane is busy).
    */
-  readonly findNow?: ((authUserName: string) => Option.Option<Assignment> | undefined) | undefined
-  /** `find` for a caller outside a fiber, where the store has it (PostgreSQL: the grouped read). */
-  readonly findCallback?:
-    | ((authUserName: string, done: (exit: Exit.Exit<Option.Option<Assignment>>) => void) => void)
-    | undefined
+  readonly findCallback: (authUserName: string, done: (exit: Exit.Exit<Option.Option<Assignment>>) => void) => void
 }
 
 /**
