@@ -18,6 +18,10 @@ const gatedStore = (values: ReadonlyMap<string, number>) =>
     return { reads, firstStarted: gate.firstStarted, release: gate.release, read }
   })
 
+// A lookup as a fiber waits for it.
+const get = <K, V>(group: GroupRead.GroupRead<K, V>, key: K) =>
+  Effect.async<Option.Option<V>>((resume) => group.getCallback(key, resume))
+
 const VALUES = new Map([["a", 1], ["b", 2], ["c", 3]])
 
 describe("groupRead", () => {
@@ -25,10 +29,10 @@ describe("groupRead", () => {
     Effect.gen(function*() {
       const store = yield* gatedStore(VALUES)
       const group = GroupRead.make({ read: store.read })
-      const first = yield* Effect.fork(group.get("a"))
+      const first = yield* Effect.fork(get(group, "a"))
       yield* Deferred.await(store.firstStarted)
       const rest = yield* Effect.fork(
-        Effect.all([group.get("b"), group.get("c"), group.get("b"), group.get("zz")], { concurrency: "unbounded" })
+        Effect.all([get(group, "b"), get(group, "c"), get(group, "b"), get(group, "zz")], { concurrency: "unbounded" })
       )
       for (let i = 0; i < 10; i++) yield* Effect.yieldNow()
       expect(store.reads).toEqual([["a"]])
@@ -42,10 +46,10 @@ describe("groupRead", () => {
     Effect.gen(function*() {
       const store = yield* gatedStore(VALUES)
       const group = GroupRead.make({ read: store.read, parallel: 2 })
-      const first = yield* Effect.fork(group.get("a"))
+      const first = yield* Effect.fork(get(group, "a"))
       yield* Deferred.await(store.firstStarted)
       // The second permit: read at once, although the first read has not ended.
-      expect(yield* group.get("b")).toEqual(Option.some(2))
+      expect(yield* get(group, "b")).toEqual(Option.some(2))
       expect(store.reads).toEqual([["a"], ["b"]])
       yield* Deferred.succeed(store.release, undefined)
       expect(yield* Fiber.join(first)).toEqual(Option.some(1))
@@ -55,9 +59,11 @@ describe("groupRead", () => {
     Effect.gen(function*() {
       const store = yield* gatedStore(VALUES)
       const group = GroupRead.make({ read: store.read, maxBatch: 2 })
-      const first = yield* Effect.fork(group.get("a"))
+      const first = yield* Effect.fork(get(group, "a"))
       yield* Deferred.await(store.firstStarted)
-      const rest = yield* Effect.fork(Effect.all(["c", "d", "e"].map(group.get), { concurrency: "unbounded" }))
+      const rest = yield* Effect.fork(
+        Effect.all(["c", "d", "e"].map((key) => get(group, key)), { concurrency: "unbounded" })
+      )
       for (let i = 0; i < 10; i++) yield* Effect.yieldNow()
       yield* Deferred.succeed(store.release, undefined)
       yield* Fiber.join(first)
@@ -69,10 +75,10 @@ describe("groupRead", () => {
     Effect.gen(function*() {
       const store = yield* gatedStore(VALUES)
       const group = GroupRead.make({ read: store.read })
-      const first = yield* Effect.fork(group.get("a"))
+      const first = yield* Effect.fork(get(group, "a"))
       yield* Deferred.await(store.firstStarted)
       const failing = yield* Effect.fork(
-        Effect.all([group.get("b"), group.get("broken")], { concurrency: "unbounded" })
+        Effect.all([get(group, "b"), get(group, "broken")], { concurrency: "unbounded" })
       )
       for (let i = 0; i < 10; i++) yield* Effect.yieldNow()
       yield* Deferred.succeed(store.release, undefined)
@@ -80,6 +86,6 @@ describe("groupRead", () => {
       const exit = yield* Fiber.await(failing)
       expect(Exit.isFailure(exit) && String(exit.cause)).toContain("the store is down")
       // The store answers again: so does the group.
-      expect(yield* group.get("c")).toEqual(Option.some(3))
+      expect(yield* get(group, "c")).toEqual(Option.some(3))
     }))
 })

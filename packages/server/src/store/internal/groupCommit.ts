@@ -156,20 +156,15 @@ export const make = <A>(options: {
       if (dropped > 0) options.onDropped?.(dropped)
     }
 
+    const submitCallback: GroupCommit<A>["submitCallback"] = (item, done) => {
+      // After the scope closed nobody drains the queue: write the item on its own.
+      if (closed) return run(options.write([item]), { onExit: done })
+      queue.push({ item, done })
+      schedule()
+    }
     return {
-      submit: (item) =>
-        Effect.suspend(() =>
-          closed ? options.write([item]) : Effect.async<void>((resume) => {
-            queue.push({ item, done: resume })
-            schedule()
-          })
-        ),
-      submitCallback: (item, done) => {
-        // After the scope closed nobody drains the queue: write the item on its own, as `submit` does.
-        if (closed) return run(options.write([item]), { onExit: done })
-        queue.push({ item, done })
-        schedule()
-      },
+      submit: (item) => Effect.async<void>((resume) => submitCallback(item, resume)),
+      submitCallback,
       enqueue: (item) => {
         if (closed) return options.onDropped?.(1)
         dropOverflow()

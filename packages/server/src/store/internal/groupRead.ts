@@ -15,8 +15,6 @@ import { Effect, Exit, Option } from "effect"
 /** @internal */
 export interface GroupRead<K, V> {
   /** The value stored under `key`, read in the next batch. */
-  readonly get: (key: K) => Effect.Effect<Option.Option<V>>
-  /** `get` for a caller outside a fiber. */
   readonly getCallback: (key: K, done: (exit: Exit.Exit<Option.Option<V>>) => void) => void
 }
 
@@ -79,7 +77,6 @@ export const make = <K, V>(options: {
   }
 
   return {
-    get: (key) => Effect.async<Option.Option<V>>((resume) => getCallback(key, resume)),
     getCallback
   }
 }
