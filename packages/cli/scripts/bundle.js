@@ -15,13 +15,16 @@ import { fileURLToPath } from "node:url"
 
 const packageDir = Path.resolve(Path.dirname(fileURLToPath(import.meta.url)), "..")
 
-// `internal/version.js` of each package reads its package.json at run time, relative to itself; inside the bundle
-// that path leads nowhere, so each is replaced by the version it would read, taken at build time.
+// `internal/version.js` of each package (the server's is in `http/internal/`) reads its package.json at run time,
+// relative to itself; inside the bundle that path leads nowhere, so each is replaced by the version it would read,
+// taken at build time from the package the file belongs to.
 const bakeVersions = {
   name: "bake-versions",
   setup(build) {
-    build.onLoad({ filter: /[\\/]dist[\\/]internal[\\/]version\.js$/ }, (args) => {
-      const manifest = Path.resolve(Path.dirname(args.path), "../../package.json")
+    build.onLoad({ filter: /[\\/]dist[\\/](?:[^\\/]+[\\/])?internal[\\/]version\.js$/ }, (args) => {
+      // Ours only: a dependency's module of that name (effect has one) is its own business.
+      if (args.path.includes(`${Path.sep}node_modules${Path.sep}`)) return undefined
+      const manifest = Path.join(args.path.slice(0, args.path.lastIndexOf(`${Path.sep}dist${Path.sep}`)), "package.json")
       const { version } = JSON.parse(readFileSync(manifest, "utf8"))
       return { contents: `export const VERSION = ${JSON.stringify(version)}\n`, loader: "js" }
     })
