@@ -257,13 +257,15 @@ export const start = (
     const hooks = yield* makeHooks(options, context).pipe(
       Effect.mapError((error) => new ServerStartError({ message: error.message }))
     )
+    let draining = false
     const listener = makeListener(
       runtime,
       Context.get(handlerContext, ChatAuthenticateHandler.ChatAuthenticateHandler),
       Context.get(context, Metrics),
       apiListener,
       proxyTrust,
-      hooks
+      hooks,
+      () => draining
     )
     server.on("request", listener)
 
@@ -271,8 +273,12 @@ export const start = (
     const url = formatUrl(host, address.port)
     ownOrigin = url
     const readiness = Context.get(context, Readiness)
+    // A stop: not ready, every answer `Connection: close`, still serving for the drain, then no new connections,
+    // the requests in flight finished.
     yield* Effect.addFinalizer(() =>
       Ref.set(readiness, "stopping").pipe(
+        Effect.zipRight(Effect.sync(() => (draining = true))),
+        Effect.zipRight(Effect.sleep(Duration.millis(options.shutdownDrainMs ?? 0))),
         Effect.zipRight(close(server, Duration.millis(options.shutdownTimeoutMs ?? 10_000)))
       )
     )

@@ -60,6 +60,12 @@ export interface ServerOptions {
   /** How long a stop waits for requests in flight (default 10 s). */
   readonly shutdownTimeoutMs?: number | undefined
   /**
+   * How long a stop keeps serving before it stops accepting connections (default 0): `/health/ready` answers 503
+   * and every answer says `Connection: close` meanwhile, so that a load balancer takes the replica out of rotation and
+   * clients move their keep-alive connections before the listener closes.
+   */
+  readonly shutdownDrainMs?: number | undefined
+  /**
    * One proxy stands in front: the right-most `X-Forwarded-For` entry (what the direct peer saw) is the client's
    * address. Same as `proxyHops: 1` (default false: the header is ignored).
    */
@@ -134,6 +140,7 @@ const optional = <A>(config: Config.Config<A>) => Config.map(Config.option(confi
  * | `CHATAUTH_TRUSTED_PROXIES` | trustedProxies (comma-separated addresses and CIDR ranges) |
  * | `CHATAUTH_PROXY_HOPS` | proxyHops |
  * | `CHATAUTH_SHUTDOWN_TIMEOUT_MS` | shutdownTimeoutMs |
+ * | `CHATAUTH_SHUTDOWN_DRAIN_MS` | shutdownDrainMs |
  * | `CHATAUTH_REQUEST_TIMEOUT_MS` | requestTimeoutMs |
  * | `CHATAUTH_CHANNEL_SERVER` | channelServer |
  * | `CHATAUTH_FAULTS` | faults |
@@ -187,6 +194,11 @@ export const ServerOptionsConfig: Config.Config<ServerOptions> = Config.all({
     )
   ),
   shutdownTimeoutMs: optional(Config.integer("CHATAUTH_SHUTDOWN_TIMEOUT_MS")),
+  shutdownDrainMs: optional(
+    Config.integer("CHATAUTH_SHUTDOWN_DRAIN_MS").pipe(
+      Config.validate({ message: "must be from 0 to 600000", validation: (n) => n >= 0 && n <= 600_000 })
+    )
+  ),
   requestTimeoutMs: optional(
     Config.integer("CHATAUTH_REQUEST_TIMEOUT_MS").pipe(
       Config.validate({ message: "must be from 100 to 3600000", validation: (n) => n >= 100 && n <= 3_600_000 })

@@ -186,10 +186,14 @@ export const makeListener = (
   metrics: Metrics["Type"],
   apiListener: (request: Http.IncomingMessage, response: Http.ServerResponse) => void,
   proxyTrust: ClientAddress.ProxyTrust,
-  hooks: FrontendHooks = {}
+  hooks: FrontendHooks = {},
+  draining: () => boolean = () => false
 ) => {
   const runFork = Runtime.runFork(runtime)
   return (request: Http.IncomingMessage, response: Http.ServerResponse): void => {
+    // A server on its way out answers what it is asked and says so (`Connection: close`): the client's next
+    // request opens a connection elsewhere instead of finding this one closed under it.
+    if (draining()) response.shouldKeepAlive = false
     const { path, query } = splitUrl(request.url ?? "/")
     const method = request.method ?? "GET"
     const resource = matchResourcePath(path)
