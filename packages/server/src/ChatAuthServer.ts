@@ -57,6 +57,7 @@ import { ChangeFeed } from "./store/ChangeFeed.js"
 import * as Database from "./store/Database.js"
 import { Journal } from "./store/Journal.js"
 import { StoreHealth } from "./store/StoreHealth.js"
+import type { RouteSpans } from "./tracing/Tracing.js"
 
 /**
  * The server could not start: the port is taken, the routing config is invalid, the data directory is unusable…
@@ -223,6 +224,30 @@ export const start = (
   options: ServerOptions = {}
 ): Effect.Effect<RunningServer, ServerStartError, Scope.Scope> =>
   Effect.gen(function*() {
+    // With traces exported, every fiber and runtime the server makes from here on carries the SDK's tracer.
+    if (options.tracing === undefined) return yield* startServices(options, undefined)
+    // The SDK is loaded only here: a server that exports no traces never reads it.
+    const Tracing = yield* Effect.promise(() => import("./tracing/Tracing.js"))
+    const tracer = yield* Tracing.makeTracer(options.tracing)
+    const spans = Tracing.routeSpans(tracer, yield* Effect.clock)
+    return yield* Effect.withTracer(startServices(options, spans), tracer)
+  }).pipe(
+    // Whatever stopped the start (a failure or a defect such as an unusable data directory): one line saying what.
+    Effect.catchAllCause((cause) =>
+      Cause.isInterruptedOnly(cause)
+        ? Effect.interrupt
+        : Effect.fail(
+          new ServerStartError({
+            message: describeStartFailure(cause, {
+              dataDir: options.database?.dataDir ?? options.dataDir ?? DEFAULT_DATA_DIR
+            })
+          })
+        )
+    )
+  )
+
+const startServices = (options: ServerOptions, spans: RouteSpans | undefined) =>
+  Effect.gen(function*() {
     const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`))
     const host = options.host ?? DEFAULT_HOST
     const port = options.port ?? DEFAULT_PORT
@@ -243,7 +268,12 @@ export const start = (
     let ownOrigin = formatUrl(host, port)
     const fallbackOrigin = () => ownOrigin
     const handlerContext = yield* Layer.build(
-      ChatAuthenticateHandler.layer({ publicUrl: options.publicUrl, realm: options.realm, fallbackOrigin })
+      ChatAuthenticateHandler.layer({
+        publicUrl: options.publicUrl,
+        realm: options.realm,
+        fallbackOrigin,
+        spans
+      })
     ).pipe(Effect.provide(context))
     const apiContext = yield* Layer.build(
       ApiImplementation.layer({ publicUrl: options.publicUrl, fallbackOrigin }).pipe(
@@ -295,21 +325,8 @@ export const start = (
           `${url}/crmRestApi/resources/11.13.18.05/chatAuthenticate`
       )
     }
-    return { url, host, port: address.port, developmentCaller }
-  }).pipe(
-    // Whatever stopped the start (a failure or a defect such as an unusable data directory): one line saying what.
-    Effect.catchAllCause((cause) =>
-      Cause.isInterruptedOnly(cause)
-        ? Effect.interrupt
-        : Effect.fail(
-          new ServerStartError({
-            message: describeStartFailure(cause, {
-              dataDir: options.database?.dataDir ?? options.dataDir ?? DEFAULT_DATA_DIR
-            })
-          })
-        )
-    )
-  )
+    return { url, host, port: address.port, developmentCaller } satisfies RunningServer
+  })
 
 /**
  * Runs the server until the process is told to stop (SIGINT or SIGTERM), then stops it gracefully.
@@ -331,6 +348,7 @@ export const serve = (options: ServerOptions = {}): Effect.Effect<void, ServerSt
       print(`chatauth: Channel Server emulator on ${server.url}/engagement/api/consumer/{chatSiteName}/v1/{operation}`)
     }
     if (options.faults === true) print(`chatauth: fault injection on ${server.url}/chatauth/faults (CHATAUTH_ADMIN)`)
+    if (options.tracing !== undefined) print(`chatauth: traces exported to ${options.tracing.tracesUrl} (OTLP/HTTP)`)
     options.onReady?.(server.url)
     const onSignal = () => Deferred.unsafeDone(stop, Effect.void)
     process.once("SIGTERM", onSignal)

@@ -18,6 +18,7 @@ import { parseTrustedProxies } from "./http/ClientAddress.js"
 import type { PersistentKeysOptions } from "./keys/PersistentKeys.js"
 import type { DatabaseOptions } from "./store/Database.js"
 import type { JournalOptions } from "./store/Journal.js"
+import { tracesUrlOf, type TracingOptions } from "./tracing/TracingOptions.js"
 
 /**
  * @since 0.1.0
@@ -65,6 +66,8 @@ export interface ServerOptions {
    * clients move their keep-alive connections before the listener closes.
    */
   readonly shutdownDrainMs?: number | undefined
+  /** Export OpenTelemetry traces over OTLP/HTTP (default: none, and no span is made). */
+  readonly tracing?: TracingOptions | undefined
   /**
    * One proxy stands in front: the right-most `X-Forwarded-For` entry (what the direct peer saw) is the client's
    * address. Same as `proxyHops: 1` (default false: the header is ignored).
@@ -144,6 +147,7 @@ const optional = <A>(config: Config.Config<A>) => Config.map(Config.option(confi
  * | `CHATAUTH_REQUEST_TIMEOUT_MS` | requestTimeoutMs |
  * | `CHATAUTH_CHANNEL_SERVER` | channelServer |
  * | `CHATAUTH_FAULTS` | faults |
+ * | `OTEL_EXPORTER_OTLP_ENDPOINT`, `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, `OTEL_SERVICE_NAME` | tracing |
  *
  * @since 0.1.0
  * @category config
@@ -205,5 +209,17 @@ export const ServerOptionsConfig: Config.Config<ServerOptions> = Config.all({
     )
   ),
   channelServer: optional(Config.boolean("CHATAUTH_CHANNEL_SERVER")),
-  faults: optional(Config.boolean("CHATAUTH_FAULTS"))
+  faults: optional(Config.boolean("CHATAUTH_FAULTS")),
+  // OpenTelemetry's own variables, as every OTel SDK reads them.
+  tracing: Config.map(
+    Config.all({
+      endpoint: optional(Config.url("OTEL_EXPORTER_OTLP_ENDPOINT").pipe(Config.map((url) => url.href))),
+      tracesEndpoint: optional(Config.url("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT").pipe(Config.map((url) => url.href))),
+      serviceName: optional(Config.string("OTEL_SERVICE_NAME"))
+    }),
+    (variables): TracingOptions | undefined => {
+      const tracesUrl = tracesUrlOf(variables)
+      return tracesUrl === undefined ? undefined : { tracesUrl, serviceName: variables.serviceName }
+    }
+  )
 })

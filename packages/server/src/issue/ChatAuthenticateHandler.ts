@@ -47,6 +47,7 @@ import { Metrics } from "../metrics/Metrics.js"
 import { type Assignment, Router } from "../routing/Router.js"
 import { isStoreFailure } from "../store/Store.js"
 import { StoreHealth } from "../store/StoreHealth.js"
+import type { RouteSpans } from "../tracing/Tracing.js"
 import { header, type ResourcePath, type WireRequest, type WireResponse } from "./Wire.js"
 
 export {
@@ -80,6 +81,39 @@ export interface HandlerOptions {
    * origin is known only once it listens.
    */
   readonly fallbackOrigin: () => string
+  /** Spans for each request and its steps (with traces exported); none without. */
+  readonly spans?: RouteSpans | undefined
+}
+
+// One request's spans: its own, and one per step. Without traces a shared one that does nothing (no allocation).
+interface RequestTrace {
+  /** Starts a step's span; the function returned ends it, with the attributes it learned. */
+  readonly step: (name: string) => (attributes?: Readonly<Record<string, string>>) => void
+  /** An Effect step run under the request's span (its `@effect/sql` statements become its children). */
+  readonly under: <A>(effect: Effect.Effect<A>) => Effect.Effect<A>
+  readonly answered: (exit: Exit.Exit<WireResponse>, attributes?: Readonly<Record<string, string>>) => void
+}
+
+const NOTHING = () => {}
+const UNTRACED: RequestTrace = { step: () => NOTHING, under: (effect) => effect, answered: NOTHING }
+
+const traceOf = (spans: RouteSpans, request: WireRequest): RequestTrace => {
+  const span = spans.request(request.headers, { "http.request.method": request.method, "url.path": request.path })
+  return {
+    step: (name) => {
+      const child = spans.child(span, name)
+      return (attributes) => {
+        if (attributes !== undefined) { for (const key in attributes) child.attribute(key, attributes[key]) }
+        child.end()
+      }
+    },
+    under: (effect) => spans.under(span, effect),
+    answered: (exit, attributes) => {
+      if (Exit.isSuccess(exit)) span.attribute("http.response.status_code", exit.value.status)
+      if (attributes !== undefined) { for (const key in attributes) span.attribute(key, attributes[key]) }
+      span.end(Exit.isFailure(exit) || exit.value.status >= 500)
+    }
+  }
 }
 
 /**
@@ -160,10 +194,16 @@ export const make = (options: HandlerOptions) =>
       Exit.isSuccess(exit) ? next(exit.value) : failed(Cause.squash(exit.cause), version, done)
 
     // An Effect step of the route, off the common path.
-    const runStep = <A>(effect: Effect.Effect<A>, version: number, done: Answered, next: (value: A) => void) =>
-      runCallback(effect, { onExit: settled(version, done, next) })
+    const runStep = <A>(
+      trace: RequestTrace,
+      effect: Effect.Effect<A>,
+      version: number,
+      done: Answered,
+      next: (value: A) => void
+    ) => runCallback(trace.under(effect), { onExit: settled(version, done, next) })
 
     const refused = (
+      trace: RequestTrace,
       request: WireRequest,
       reason: string,
       caller: string | null,
@@ -172,6 +212,7 @@ export const make = (options: HandlerOptions) =>
       done: Answered
     ) =>
       runStep(
+        trace,
         audit.refused({ reason, caller, clientAddress: request.clientAddress }),
         version,
         done,
@@ -204,13 +245,14 @@ export const make = (options: HandlerOptions) =>
     }
 
     const readBody = (
+      trace: RequestTrace,
       request: WireRequest,
       version: number,
       done: Answered,
       next: (body: Option.Option<Uint8Array>) => void
     ) =>
       request.readBodyCallback === undefined
-        ? runStep(request.readBody(RequestBody.MAX_BODY_BYTES), version, done, next)
+        ? runStep(trace, request.readBody(RequestBody.MAX_BODY_BYTES), version, done, next)
         : request.readBodyCallback(RequestBody.MAX_BODY_BYTES, next)
 
     const decodeBody = (
@@ -261,24 +303,30 @@ export const make = (options: HandlerOptions) =>
 
     // Route, sign, and answer once the token's audit row is committed.
     const issue = (
+      trace: RequestTrace,
       request: WireRequest,
       basePath: string,
       version: number,
       caller: Caller,
       input: ChatAuthenticate.ChatAuthenticateRequest,
       done: Answered
-    ) =>
+    ) => {
+      const routed = trace.step("chatAuthenticate.route")
       router.routeCallback(
         input,
         settled(version, done, (assignment) => {
+          routed({ "chatauth.chat_site_name": assignment.chatSiteName, "chatauth.pool_id": assignment.poolId })
+          const signed = trace.step("chatAuthenticate.sign")
           const started = clock.unsafeCurrentTimeNanos()
           issuer.issueCallback(
             { authUserName: input.authUserName, domain: assignment.domain, chatSiteName: assignment.chatSiteName },
             (error, token) => {
               if (error !== null) return done(Exit.die(error))
+              signed({ "chatauth.kid": token!.kid })
               metrics.signingLatencySeconds.observe(Number(clock.unsafeCurrentTimeNanos() - started) / 1e9)
               metrics.tokensIssuedTotal.inc(assignment.chatSiteName)
               const answer = answerIssued(request, basePath, version, input, assignment, token!)
+              const journaled = trace.step("chatAuthenticate.journal")
               audit.issuedCallback(
                 {
                   caller: caller.username,
@@ -288,14 +336,19 @@ export const make = (options: HandlerOptions) =>
                   poolId: assignment.poolId,
                   kid: token!.kid
                 },
-                settled(version, done, () => done(Exit.succeed(answer)))
+                settled(version, done, () => {
+                  journaled()
+                  done(Exit.succeed(answer))
+                })
               )
             }
           )
         })
       )
+    }
 
     const authorized = (
+      trace: RequestTrace,
       request: WireRequest,
       basePath: string,
       version: number,
@@ -305,38 +358,46 @@ export const make = (options: HandlerOptions) =>
       if (!hasChatPrivilege(caller)) {
         metrics.authFailuresTotal.inc("forbidden")
         const error = Errors.Forbidden.missingPrivilege(ChatAuthenticateApi.CHAT_PRIVILEGE)
-        return refused(request, "forbidden", caller.username, refuse(error, version, true), version, done)
+        return refused(trace, request, "forbidden", caller.username, refuse(error, version, true), version, done)
       }
       const refusal = refuseBeforeBody(request, version)
       if (refusal !== undefined) return done(Exit.succeed(refusal))
-      readBody(request, version, done, (body) => {
+      readBody(trace, request, version, done, (body) => {
         const input = decodeBody(request, version, body)
         if (Either.isLeft(input)) return done(Exit.succeed(input.left))
-        issue(request, basePath, version, caller, input.right, done)
+        issue(trace, request, basePath, version, caller, input.right, done)
       })
     }
 
-    const run: ChatAuthenticateHandler["Type"]["run"] = (request, resource, done) => {
+    const spans = options.spans
+    const run: ChatAuthenticateHandler["Type"]["run"] = (request, resource, answered) => {
       const screened = screen(request, resource)
-      if (typeof screened !== "number") return done(Exit.succeed(screened))
+      if (typeof screened !== "number") return answered(Exit.succeed(screened))
       const version = screened
+      const trace = spans === undefined ? UNTRACED : traceOf(spans, request)
       const credentials = parseBasicAuthorization(header(request, "authorization"))
+      const done: Answered = trace === UNTRACED ? answered : (exit) => {
+        trace.answered(exit, credentials === undefined ? undefined : { "chatauth.caller": credentials.username })
+        answered(exit)
+      }
       if (credentials === undefined) {
         metrics.authFailuresTotal.inc("invalid")
         const answer = refuse(Errors.Unauthorized.required(), version, true)
-        return refused(request, "missing-credentials", null, answer, version, done)
+        return refused(trace, request, "missing-credentials", null, answer, version, done)
       }
       const attempt = { ...credentials, clientAddress: request.clientAddress }
       const known = callers.authenticateCached(attempt)
-      if (known !== undefined) return authorized(request, resource.basePath, version, known, done)
-      runStep(Effect.either(callers.authenticate(attempt)), version, done, (checked) => {
-        if (Either.isRight(checked)) return authorized(request, resource.basePath, version, checked.right, done)
-        const reason = checked.left.reason
+      if (known !== undefined) return authorized(trace, request, resource.basePath, version, known, done)
+      const checked = trace.step("chatAuthenticate.authenticate")
+      runStep(trace, Effect.either(callers.authenticate(attempt)), version, done, (result) => {
+        checked({ "chatauth.outcome": Either.isRight(result) ? "authenticated" : result.left.reason })
+        if (Either.isRight(result)) return authorized(trace, request, resource.basePath, version, result.right, done)
+        const reason = result.left.reason
         metrics.authFailuresTotal.inc(reason)
         const error = reason === "locked"
-          ? Errors.TooManyRequests.retryAfter(checked.left.retryAfterSeconds ?? 1)
+          ? Errors.TooManyRequests.retryAfter(result.left.retryAfterSeconds ?? 1)
           : Errors.Unauthorized.required()
-        refused(request, reason, credentials.username, refuse(error, version, true), version, done)
+        refused(trace, request, reason, credentials.username, refuse(error, version, true), version, done)
       })
     }
 
