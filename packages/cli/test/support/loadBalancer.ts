@@ -4,6 +4,7 @@
  * counts the answers that came back with `Connection: close`.
  */
 import * as Net from "node:net"
+import { closeAll, listenOnLoopback, trackedSockets } from "./sockets.js"
 
 export interface LoadBalancer {
   readonly port: number
@@ -19,12 +20,8 @@ export const startLoadBalancer = async (initial: ReadonlyArray<number>): Promise
   let backends = [...initial]
   let next = 0
   let closing = 0
-  const open = new Set<Net.Socket>()
-  const track = (socket: Net.Socket) => {
-    open.add(socket)
-    socket.once("close", () => open.delete(socket))
-    socket.on("error", () => socket.destroy())
-  }
+  const sockets = trackedSockets()
+  const track = sockets.track
   const server = Net.createServer((client) => {
     track(client)
     // What the client sends before a backend accepted it, replayed to the backend that does.
@@ -55,20 +52,13 @@ export const startLoadBalancer = async (initial: ReadonlyArray<number>): Promise
     }
     attempt(Math.max(1, backends.length) * 2)
   })
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject)
-    server.listen({ host: "127.0.0.1", port: 0 }, () => resolve())
-  })
+  const port = await listenOnLoopback(server)
   return {
-    port: (server.address() as Net.AddressInfo).port,
+    port,
     setBackends: (ports) => {
       backends = [...ports]
     },
     closingAnswers: () => closing,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of open) socket.destroy()
-        server.close(() => resolve())
-      })
+    close: () => closeAll(server, sockets)
   }
 }

@@ -3,6 +3,7 @@
  * (a reset, as a database host that went away), then let them through again. The shared database is never stopped.
  */
 import * as Net from "node:net"
+import { closeAll, listenOnLoopback, trackedSockets } from "./sockets.js"
 
 export interface TcpProxy {
   readonly port: number
@@ -16,13 +17,9 @@ export const startTcpProxy = async (
   target: { readonly host: string; readonly port: number },
   options: { readonly refusing?: boolean } = {}
 ): Promise<TcpProxy> => {
-  const open = new Set<Net.Socket>()
+  const sockets = trackedSockets()
+  const track = sockets.track
   let refusing = options.refusing ?? false
-  const track = (socket: Net.Socket) => {
-    open.add(socket)
-    socket.once("close", () => open.delete(socket))
-    socket.on("error", () => socket.destroy())
-  }
   const server = Net.createServer((client) => {
     track(client)
     if (refusing) {
@@ -36,24 +33,16 @@ export const startTcpProxy = async (
     client.once("close", () => upstream.destroy())
     upstream.once("close", () => client.destroy())
   })
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject)
-    server.listen({ host: "127.0.0.1", port: 0 }, () => resolve())
-  })
-  const port = (server.address() as Net.AddressInfo).port
+  const port = await listenOnLoopback(server)
   return {
     port,
     cut: () => {
       refusing = true
-      for (const socket of open) socket.resetAndDestroy()
+      for (const socket of sockets.all()) socket.resetAndDestroy()
     },
     restore: () => {
       refusing = false
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of open) socket.destroy()
-        server.close(() => resolve())
-      })
+    close: () => closeAll(server, sockets)
   }
 }
