@@ -37,3 +37,9 @@ export * as ChatAuthRequest from "./ChatAuthRequest.js"
 
 /** @since 0.1.0 */
 export * as UnverifiedToken from "./UnverifiedToken.js"
+
+/** @since 0.2.0 */
+export * as Conformance from "./Conformance.js"
+
+/** @since 0.2.0 */
+export * as ShadowDiff from "./ShadowDiff.js"
