@@ -26,6 +26,7 @@ import { authenticateCommand, helpGroups as authenticateHelpGroups } from "./Aut
 import { callersCommand } from "./Callers.js"
 import { chatCommand } from "./Chat.js"
 import { CliError, ExitCode } from "./CliError.js"
+import { conformanceCommand, helpGroups as conformanceHelpGroups } from "./ConformanceCommand.js"
 import * as CommandTree from "./internal/commandTree.js"
 import * as Help from "./internal/help.js"
 import * as Stdio from "./internal/stdio.js"
@@ -39,6 +40,7 @@ const subcommands = [
   serveCommand,
   authenticateCommand,
   chatCommand,
+  conformanceCommand,
   tokenCommand,
   keysCommand,
   callersCommand,
@@ -65,6 +67,8 @@ export const overview = (version: string): string =>
     "  serve                             Run the server until SIGINT/SIGTERM (no options: development mode)",
     "  authenticate                      Call chatAuthenticate once; print site, pool, engagement URL, token expiry",
     "  chat                              Authenticate, then chat through the Channel Server (lines in, agent out)",
+    "  conformance                       Check an endpoint (chatauth or an Oracle pod) against the contract's cases,",
+    "                                    or diff two endpoints' answers (--compare)",
     "  token decode|verify               Read a token without verifying it, or verify it against a JWKS",
     "  keys list|rotate|activate|prune   The server's signing keys, in its store",
     "  callers add|list|remove|passwd|unlock",
@@ -88,7 +92,8 @@ export const overview = (version: string): string =>
 export const command = Command.make("chatauth", {}, () =>
   Effect.fail(
     CliError.usage(
-      "a command is required: serve, authenticate, chat, token, keys, callers, audit or medialist (see chatauth --help)"
+      "a command is required: serve, authenticate, chat, conformance, token, keys, callers, audit or medialist (see " +
+        "chatauth --help)"
     )
   )).pipe(
     Command.withDescription(
@@ -129,7 +134,10 @@ const tree = (() => {
 })()
 
 // Per command, how its --help groups the options.
-const helpGroups: ReadonlyMap<string, ReadonlyArray<Help.Group>> = new Map([["authenticate", authenticateHelpGroups]])
+const helpGroups: ReadonlyMap<string, ReadonlyArray<Help.Group>> = new Map([
+  ["authenticate", authenticateHelpGroups],
+  ["conformance", conformanceHelpGroups]
+])
 
 const LOG_LEVELS = ["all", "trace", "debug", "info", "warning", "error", "fatal", "none"]
 

@@ -1,7 +1,7 @@
 /**
- * @chatauth/cli — `chatauth`, the command line of chatAuthenticate: `serve`, `authenticate`, `token decode|verify`,
- * `keys`, `callers` and `medialist`. The executable is `dist/bin.js` bundled into `dist/chatauth.js`; the command
- * tree is exported for embedding and tests.
+ * @chatauth/cli — `chatauth`, the command line of chatAuthenticate: `serve`, `authenticate`, `chat`, `conformance`,
+ * `token decode|verify`, `keys`, `callers`, `audit` and `medialist`. The executable is `dist/bin.js` bundled into
+ * `dist/chatauth.js`; the command tree is exported for embedding and tests.
  *
  * @since 0.1.0
  */
@@ -17,6 +17,9 @@ export * as Cli from "./Cli.js"
 
 /** @since 0.1.0 */
 export * as CliError from "./CliError.js"
+
+/** @since 0.2.0 */
+export * as ConformanceCommand from "./ConformanceCommand.js"
 
 /** @since 0.1.0 */
 export * as Keys from "./Keys.js"

@@ -137,7 +137,10 @@ export const render = (node: Node, groups: ReadonlyArray<Group> = []): string =>
     for (const [term, lines] of block.entries) {
       const name = term.split(" ")[0]
       descriptions.set(name, describe(lines, term.length - name.length - 1 > LONG_CHOICE))
-      if (lines.some((text) => text.startsWith("This setting is optional"))) optional.add(name)
+      // A repeatable option may be given zero times: it is no more required than an optional one.
+      if (lines.some((text) => text.startsWith("This setting is optional") || /may be repeated/.test(text))) {
+        optional.add(name)
+      }
     }
   }
   const command = ["chatauth", ...node.path].join(" ")
