@@ -34,7 +34,8 @@
 import type { HttpClient } from "@effect/platform"
 import type { Duration, Redacted } from "effect"
 import { Effect } from "effect"
-import { cases, type EndpointKind } from "./internal/conformance/cases.js"
+import { cases } from "./internal/conformance/cases.js"
+import type { EndpointKind } from "./internal/conformance/model.js"
 import type { RecordedExchange } from "./internal/conformance/redact.js"
 import { runCases, skipReasons } from "./internal/conformance/runner.js"
 import * as Session from "./internal/conformance/session.js"
@@ -42,7 +43,7 @@ import * as Session from "./internal/conformance/session.js"
 export type {
   /** @since 0.2.0 */
   EndpointKind
-} from "./internal/conformance/cases.js"
+} from "./internal/conformance/model.js"
 
 export type {
   /** @since 0.2.0 */

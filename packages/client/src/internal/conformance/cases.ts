@@ -8,143 +8,35 @@
  */
 import { itemHref, RESOURCE_NAME } from "@chatauth/core/Links"
 import { ADF_ERROR_JSON, ADF_RESOURCE_ITEM, essence } from "@chatauth/core/MediaTypes"
-import { BASE_PATHS, DEFAULT_BASE_PATH, STATUS_TITLES } from "@chatauth/core/Resource"
+import { BASE_PATHS, DEFAULT_BASE_PATH } from "@chatauth/core/Resource"
 import { audienceFor } from "@chatauth/core/TokenIssuer"
-import { type JsonWebKeySet, TokenVerifier } from "@chatauth/core/TokenVerifier"
-import { Clock, Effect, Either, Encoding, Option } from "effect"
+import { TokenVerifier } from "@chatauth/core/TokenVerifier"
+import { Clock, Effect, Either } from "effect"
+import {
+  answerOf,
+  answerProblems,
+  authChallenge,
+  compareAttributes,
+  decodeToken,
+  describeAnswer,
+  eachItem,
+  errorFormProblems,
+  errorPathProblems,
+  has,
+  isAbsoluteHttp,
+  isObject,
+  type Item,
+  itemOf,
+  sameMembers,
+  sameRefusal,
+  show,
+  verdict
+} from "./judge.js"
+import type { CaseContext, CaseDefinition, Outcome, Settings } from "./model.js"
 import * as Requests from "./requests.js"
-import type { Credentials, Exchange, WireRequest, WireResponse } from "./wire.js"
-
-/** What an endpoint is: this project's server, or anything else (an Oracle pod, a proxy, a fake). */
-export type EndpointKind = "chatauth" | "pod"
-
-/** The settings the cases are judged with. */
-export interface Settings {
-  readonly issuer: string
-  readonly tokenTtlSeconds: number
-  readonly clockToleranceSeconds: number
-  readonly audienceDomain: string | undefined
-  readonly lockout: boolean
-}
-
-/** The keys the token's signature is verified with, or why there are none. */
-export type Keys =
-  | { readonly _tag: "Found"; readonly url: string; readonly jwks: JsonWebKeySet }
-  | { readonly _tag: "Missing"; readonly reason: string }
-  | { readonly _tag: "Unusable"; readonly reason: string }
-
-/** What a case may use: the endpoint's answers (each request sent once), its keys, throwaway credentials. */
-export interface CaseContext {
-  readonly kind: EndpointKind
-  readonly settings: Settings
-  readonly exchange: (request: WireRequest) => Effect.Effect<Exchange>
-  readonly keys: Effect.Effect<Keys>
-  /** A caller name that does not exist, with some password. */
-  readonly unknownCaller: Credentials
-  /** The caller's own name with a password that is not its own. */
-  readonly wrongPassword: Credentials
-  /** Another name that does not exist, for the lockout. */
-  readonly lockoutCaller: Credentials
-}
-
-export type Outcome =
-  | { readonly _tag: "Pass" }
-  | { readonly _tag: "Fail"; readonly messages: ReadonlyArray<string> }
-  | { readonly _tag: "Skip"; readonly reason: string }
-
-export interface CaseDefinition {
-  readonly id: string
-  readonly title: string
-  readonly sends: string
-  readonly expects: string
-  /** Where the rule comes from: the contract's section and its source (Oracle, a sample, a decision of ours). */
-  readonly rule: string
-  /** When the case is not run, in words; `undefined` when it always runs. */
-  readonly skipped?: string
-  /** Why the case is not run against this endpoint, decided before it sends anything. */
-  readonly skipReason?: (kind: EndpointKind, settings: Settings) => string | undefined
-  readonly run: (context: CaseContext) => Effect.Effect<Outcome>
-}
-
-const pass: Outcome = { _tag: "Pass" }
-
-const verdict = (problems: ReadonlyArray<string>): Outcome =>
-  problems.length === 0 ? pass : { _tag: "Fail", messages: problems }
-
-const STATUS_TEXT: Readonly<Record<number, string>> = {
-  200: "OK",
-  201: "Created",
-  204: "No Content",
-  301: "Moved Permanently",
-  302: "Found",
-  303: "See Other",
-  307: "Temporary Redirect",
-  308: "Permanent Redirect",
-  ...STATUS_TITLES
-}
-
-const statusText = (status: number): string =>
-  `${status}${STATUS_TEXT[status] === undefined ? "" : ` ${STATUS_TEXT[status]}`}`
-
-const cut = (text: string, limit = 120): string => text.length <= limit ? text : `${text.slice(0, limit)}…`
-
-/** A value in words: "the string \"456000\"", "the number 456000", "null", "nothing". */
-const show = (value: unknown): string => {
-  if (value === undefined) return "nothing"
-  if (value === null) return "null"
-  if (typeof value === "string") return `the string ${cut(JSON.stringify(value), 160)}`
-  if (typeof value === "number") return `the number ${value}`
-  if (Array.isArray(value)) return `an array ${cut(JSON.stringify(value), 80)}`
-  return cut(JSON.stringify(value), 80)
-}
-
-// A refusal's message says why; a success's body is the item, which the cases judge on their own.
-const describeAnswer = (response: WireResponse): string => {
-  const line = response.body.trim().split(/\r?\n/, 1)[0] ?? ""
-  return line === "" || (response.status >= 200 && response.status <= 299)
-    ? statusText(response.status)
-    : `${statusText(response.status)}: ${cut(line)}`
-}
-
-/** The answer of an exchange, or a sentence saying why there is none. */
-const answerOf = (exchange: Exchange): Either.Either<WireResponse, string> =>
-  Option.match(exchange.response, {
-    onNone: () => Either.left(`no answer: ${exchange.error ?? "unknown failure"}`),
-    onSome: Either.right
-  })
-
-type Item = Readonly<Record<string, unknown>>
-
-const isObject = (value: unknown): value is Item => value !== null && typeof value === "object" && !Array.isArray(value)
-
-/** The item of an answer that created one: any 2xx whose body is a JSON object. */
-const itemOf = (exchange: Exchange): Either.Either<{ readonly response: WireResponse; readonly item: Item }, string> =>
-  Either.flatMap(answerOf(exchange), (response) => {
-    if (response.status < 200 || response.status > 299) {
-      return Either.left(`no item: answered ${describeAnswer(response)}`)
-    }
-    const json = Option.getOrUndefined(response.json)
-    return isObject(json)
-      ? Either.right({ response, item: json })
-      : Either.left(`no item: the ${statusText(response.status)} body is not a JSON object (${cut(response.body)})`)
-  })
-
-const has = (item: Item, name: string) => Object.prototype.hasOwnProperty.call(item, name)
+import type { WireRequest } from "./wire.js"
 
 const ROUTING = ["chatSiteName", "domain", "poolId"] as const
-
-/** An item's attributes against what they must be, one problem per attribute that is not. */
-const compareAttributes = (
-  item: Item,
-  expected: Readonly<Record<string, unknown>>,
-  sent: (name: string) => string,
-  expectation = "expected"
-): Array<string> =>
-  Object.entries(expected).flatMap(([name, value]) =>
-    Object.is(item[name], value)
-      ? []
-      : [`${name}: ${sent(name)}, answered ${show(item[name])}; ${expectation} ${show(value)}`]
-  )
 
 const routingProblems = (item: Item, settings: Settings): Array<string> =>
   ROUTING.flatMap((name) => {
@@ -173,19 +65,6 @@ const exampleProblems = (item: Item, settings: Settings): Array<string> => {
   return problems
 }
 
-/** For each exchange, the problems of its item; a case over several exchanges prefixes each with the request. */
-const eachItem = (
-  exchanges: ReadonlyArray<Exchange>,
-  judge: (item: Item, response: WireResponse, exchange: Exchange) => ReadonlyArray<string>
-): Array<string> =>
-  exchanges.flatMap((exchange) => {
-    const prefix = exchanges.length === 1 ? "" : `${exchange.request.label}: `
-    return Either.match(itemOf(exchange), {
-      onLeft: (problem) => [prefix + problem],
-      onRight: ({ item, response }) => judge(item, response, exchange).map((problem) => prefix + problem)
-    })
-  })
-
 const sendAll = (context: CaseContext, requests: ReadonlyArray<WireRequest>) =>
   Effect.forEach(requests, context.exchange)
 
@@ -198,15 +77,6 @@ const createdRequests = [
 
 // The item's href without its origin, which is the endpoint's public one (a proxy's, CHATAUTH_PUBLIC_URL…).
 const expectedHrefSuffix = (basePath: string, authUserName: string) => itemHref("", basePath, authUserName)
-
-const isAbsoluteHttp = (href: string) => {
-  try {
-    const url = new URL(href)
-    return url.protocol === "http:" || url.protocol === "https:"
-  } catch {
-    return false
-  }
-}
 
 const linkProblems = (item: Item, basePath: string): Array<string> => {
   const links = item.links
@@ -238,30 +108,6 @@ const selfHref = (item: Item): string | undefined => {
   return isObject(self) && typeof self.href === "string" ? self.href : undefined
 }
 
-interface DecodedToken {
-  readonly header: Item
-  readonly claims: Item
-}
-
-const decodeToken = (jwt: unknown): Either.Either<DecodedToken, string> => {
-  if (typeof jwt !== "string") return Either.left(`jwt: answered ${show(jwt)}; expected a compact JWT`)
-  const segments = jwt.split(".")
-  if (segments.length !== 3) return Either.left("jwt: not a compact JWT (three dot-separated parts)")
-  const part = (segment: string, name: string): Either.Either<Item, string> =>
-    Either.flatMap(
-      Either.mapLeft(Encoding.decodeBase64UrlString(segment), () => `jwt: its ${name} is not base64url`),
-      (text) => {
-        try {
-          const value: unknown = JSON.parse(text)
-          return isObject(value) ? Either.right(value) : Either.left(`jwt: its ${name} is not a JSON object`)
-        } catch {
-          return Either.left(`jwt: its ${name} is not JSON`)
-        }
-      }
-    )
-  return Either.all({ header: part(segments[0], "header"), claims: part(segments[1], "payload") })
-}
-
 /** The token of Oracle's example answer, decoded (not verified), with the item it came in. */
 const exampleToken = (context: CaseContext) =>
   Effect.map(
@@ -273,85 +119,11 @@ const exampleToken = (context: CaseContext) =>
       )
   )
 
-const sameMembers = (what: string, actual: Item, expected: ReadonlyArray<string>): Array<string> => {
-  const names = Object.keys(actual)
-  const missing = expected.filter((name) => !names.includes(name))
-  const extra = names.filter((name) => !expected.includes(name))
-  return [
-    ...(missing.length === 0 ? [] : [`${what}: ${missing.join(", ")} missing`]),
-    ...(extra.length === 0 ? [] : [`${what}: ${extra.join(", ")} not expected (Oracle's has ${expected.join(", ")})`])
-  ]
-}
-
 const expectedAudience = (item: Item, settings: Settings) =>
   audienceFor(settings.audienceDomain ?? String(item.domain), String(item.chatSiteName))
 
 const CLAIMS = ["exp", "sub", "aud", "iss", "prn", "iat"]
 const HEADER = ["alg", "typ", "x5t", "kid"]
-
-/** An error answer held to a framework version's form. */
-const errorFormProblems = (
-  response: WireResponse,
-  form: "text" | "json",
-  status: number,
-  mentions: string | undefined
-): Array<string> => {
-  const problems: Array<string> = []
-  if (response.status !== status) problems.push(`answered ${describeAnswer(response)}; expected ${statusText(status)}`)
-  const type = essence(response.headers["content-type"])
-  if (form === "text") {
-    if (type !== "text/plain") {
-      problems.push(`Content-Type is ${show(response.headers["content-type"])}; expected text/plain`)
-    }
-    if (response.body.trim() === "") problems.push("the body is empty; expected the message")
-    if (Option.isSome(response.json) && isObject(response.json.value)) {
-      problems.push("the body is JSON; expected plain text")
-    }
-  } else {
-    if (type !== ADF_ERROR_JSON) {
-      problems.push(`Content-Type is ${show(response.headers["content-type"])}; expected ${ADF_ERROR_JSON}`)
-    }
-    const body = Option.getOrUndefined(response.json)
-    if (!isObject(body)) {
-      problems.push(`the body is not a JSON object (${cut(response.body)})`)
-    } else {
-      const title = STATUS_TITLES[status]
-      if (body.title !== title) problems.push(`title is ${show(body.title)}; expected "${title}"`)
-      if (body.status !== String(status)) {
-        problems.push(`status is ${show(body.status)}; expected the string "${status}"`)
-      }
-      const details = body["o:errorDetails"]
-      if (
-        !Array.isArray(details) || details.length === 0 ||
-        !details.every((d) => isObject(d) && typeof d.detail === "string")
-      ) {
-        problems.push(`o:errorDetails is ${show(details)}; expected a list of {detail, o:errorCode, o:errorPath}`)
-      }
-    }
-  }
-  if (mentions !== undefined && !response.body.includes(mentions)) {
-    problems.push(`the message does not name ${mentions}`)
-  }
-  return problems
-}
-
-const errorPathProblems = (response: WireResponse, attribute: string): Array<string> => {
-  const body = Option.getOrUndefined(response.json)
-  const details = isObject(body) && Array.isArray(body["o:errorDetails"]) ? body["o:errorDetails"] : []
-  return details.some((detail) => isObject(detail) && detail["o:errorPath"] === attribute)
-    ? []
-    : [`no o:errorDetails entry has o:errorPath "${attribute}"`]
-}
-
-const answerProblems = (
-  exchange: Exchange,
-  judge: (response: WireResponse) => ReadonlyArray<string>,
-  prefix = ""
-): Array<string> =>
-  Either.match(answerOf(exchange), {
-    onLeft: (problem) => [prefix + problem],
-    onRight: (response) => judge(response).map((problem) => prefix + problem)
-  })
 
 const methodCase = (item: boolean): CaseDefinition => ({
   id: item ? "method.get-item" : "method.get-collection",
@@ -377,38 +149,6 @@ const methodCase = (item: boolean): CaseDefinition => ({
       return verdict(problems)
     })
 })
-
-const authChallenge = (response: WireResponse): Array<string> => [
-  ...(response.status === 401 ? [] : [`answered ${describeAnswer(response)}; expected 401 Unauthorized`]),
-  ...(/^basic\b/i.test(response.headers["www-authenticate"] ?? "")
-    ? []
-    : [`WWW-Authenticate is ${show(response.headers["www-authenticate"])}; expected a Basic challenge`])
-]
-
-/** Whether a refusal is the same, byte for byte, as another one the case compares it with. */
-const sameRefusal = (other: Exchange, exchange: Exchange, otherCase: string): Array<string> => {
-  const theirs = Option.getOrUndefined(other.response)
-  const ours = Option.getOrUndefined(exchange.response)
-  if (theirs === undefined || ours === undefined) return []
-  const problems: Array<string> = []
-  if (ours.status !== theirs.status) problems.push(`answered ${ours.status}, and ${otherCase} ${theirs.status}`)
-  if (ours.body !== theirs.body) {
-    // From a little before the first character that differs: the bodies usually share a long prefix.
-    let at = 0
-    while (at < ours.body.length && ours.body[at] === theirs.body[at]) at++
-    const from = Math.max(0, at - 20)
-    const excerpt = (body: string) => `${from > 0 ? "…" : ""}${cut(body.slice(from), 60)}`
-    problems.push(`the body differs: ${excerpt(ours.body)} here, ${excerpt(theirs.body)} in ${otherCase}`)
-  }
-  if (ours.headers["www-authenticate"] !== theirs.headers["www-authenticate"]) {
-    problems.push(
-      `WWW-Authenticate is ${show(ours.headers["www-authenticate"])}, and ${otherCase}'s ${
-        show(theirs.headers["www-authenticate"])
-      }`
-    )
-  }
-  return problems
-}
 
 const LOCKOUT_ATTEMPTS = 10
 

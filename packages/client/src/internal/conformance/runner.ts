@@ -5,15 +5,8 @@
  */
 import type { HttpClient } from "@effect/platform"
 import { Effect, Option, Random } from "effect"
-import {
-  type CaseContext,
-  type CaseDefinition,
-  cases,
-  type EndpointKind,
-  type Keys,
-  type Outcome,
-  type Settings
-} from "./cases.js"
+import { cases } from "./cases.js"
+import type { CaseContext, CaseDefinition, EndpointKind, Keys, Outcome, Settings } from "./model.js"
 import { type Credentials, type Endpoint, type Exchange, probe, send, type WireRequest } from "./wire.js"
 
 /** What an endpoint was found to be, and how that was decided. */
