@@ -3,7 +3,9 @@
  * (`Authorization: Bearer <jwt>`) to `requestEngagement`, keeps the session it opens, and sends it (`SessionId`)
  * with `postMessage`, `getMessages`, `activity` and `concludeEngagement`. It speaks Oracle's wire, so it works against
  * the chatauth server's emulator (`chatauth serve --channel-server`, over http) and against a real Channel Server
- * (https, the default). Retries and the timeout per attempt follow the chatAuthenticate client's policy.
+ * (https). The scheme defaults to http for a loopback domain (the emulator on this machine), https otherwise; an
+ * https call answered in plain HTTP fails at once with a `NetworkError` whose `plainHttp` is `true`. Retries and the
+ * timeout per attempt follow the chatAuthenticate client's policy.
  *
  * One client is one chat: it holds at most one session at a time.
  *
@@ -30,10 +32,10 @@ import { HttpClient, HttpClientRequest, type HttpClientResponse } from "@effect/
 import { Clock, Context, Duration, Effect, Either, Layer, Option, ParseResult, Redacted, Schema } from "effect"
 import { type ChannelServerError, NotEngaged, Timeout } from "./ChannelServerError.js"
 import type { RetryOptions } from "./ChatAuthClient.js"
-import { InvalidResponse, NetworkError } from "./ChatAuthClientError.js"
+import { InvalidResponse } from "./ChatAuthClientError.js"
 import type { ChatAuthResult } from "./ChatAuthResult.js"
 import { classifier, errorOf, resolveOptions } from "./internal/channelServer.js"
-import { describeTransport } from "./internal/response.js"
+import { networkError } from "./internal/response.js"
 import { scheduleFor } from "./internal/retry.js"
 import { excerpt } from "./internal/text.js"
 
@@ -50,7 +52,10 @@ export interface ChannelServerClientOptions {
   readonly poolId?: string | null | undefined
   /** The answer's `jwt`: never logged, never in an error. */
   readonly jwt: string | Redacted.Redacted<string>
-  /** `https` (default, Oracle's) or `http` (the local emulator). */
+  /**
+   * `https` (Oracle's) or `http` (the local emulator). Default: `http` when `domain` is loopback (`localhost`,
+   * 127.0.0.0/8, `::1`: the emulator on this machine), else `https`.
+   */
   readonly scheme?: "https" | "http" | undefined
   /**
    * Where the calls go instead of `{scheme}://{domain}`, e.g. `http://127.0.0.1:8080` (a tunnel, a proxy, the
@@ -119,7 +124,7 @@ export const makeChannelServerClient = (
       schema: Schema.Schema<A, I>
     ): Effect.Effect<A, ChannelServerError> =>
       Effect.flatMap(
-        Effect.mapError(response.text, (error) => new NetworkError({ reason: describeTransport(error) })),
+        Effect.mapError(response.text, networkError),
         (text): Effect.Effect<A, ChannelServerError> => {
           if (response.status < 200 || response.status >= 300) {
             return Effect.fail(errorOf(response.status, text, response.headers["retry-after"]))
@@ -161,7 +166,7 @@ export const makeChannelServerClient = (
         HttpClientRequest.bodyText(JSON.stringify(body ?? {}), "application/json; charset=utf-8")
       )
       const once = http.execute(request).pipe(
-        Effect.mapError((error) => new NetworkError({ reason: describeTransport(error) })),
+        Effect.mapError(networkError),
         Effect.flatMap((response) => read(response, schema)),
         Effect.scoped,
         Effect.timeoutFail({ duration: resolved.timeout, onTimeout: () => new Timeout({ timeoutMillis }) })

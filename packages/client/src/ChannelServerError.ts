@@ -164,7 +164,7 @@ export const ChannelServerError: { readonly [Symbol.hasInstance]: (u: unknown) =
 
 /**
  * Worth another attempt, as for chatAuthenticate: the network, a 502/503/504, a 429. A 500, a timeout, a refused
- * token, a dequeued engagement are not.
+ * token, a dequeued engagement, an http server spoken to in TLS are not.
  *
  * @since 0.1.0
  * @category predicates
@@ -172,7 +172,7 @@ export const ChannelServerError: { readonly [Symbol.hasInstance]: (u: unknown) =
 export const isTransientChannelServerError = (error: ChannelServerError): boolean => {
   switch (error._tag) {
     case "NetworkError":
-      return true
+      return error.plainHttp !== true
     case "RequestRejected":
       return error.status === 429
     case "ServerError":

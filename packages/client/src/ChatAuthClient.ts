@@ -44,12 +44,12 @@ import {
   ParseResult,
   Redacted
 } from "effect"
-import { type ChatAuthClientError, InvalidResponse, NetworkError, RequestTimeout } from "./ChatAuthClientError.js"
+import { type ChatAuthClientError, InvalidResponse, RequestTimeout } from "./ChatAuthClientError.js"
 import type { ChatAuthRequest } from "./ChatAuthRequest.js"
 import { normalize } from "./ChatAuthRequest.js"
 import { type ChatAuthResult, fromItem } from "./ChatAuthResult.js"
 import { DEFAULT_FRAMEWORK_VERSION, DEFAULT_RETRY, DEFAULT_TIMEOUT, resolve } from "./internal/options.js"
-import { CREATED, describeTransport, interceptErrors } from "./internal/response.js"
+import { CREATED, interceptErrors, networkError } from "./internal/response.js"
 import { schedule } from "./internal/retry.js"
 
 /**
@@ -177,9 +177,9 @@ export const makeChatAuthClient = (
         Effect.catchTags({
           // The contract's default 400 body; unreachable, since every answer but a 201 is intercepted first.
           HttpApiDecodeError: (error) => Effect.die(error),
-          RequestError: (error) => Effect.fail(new NetworkError({ reason: describeTransport(error) })),
+          RequestError: (error) => Effect.fail(networkError(error)),
           // A 201 whose body could not be read to the end: the connection failed, not the server's answer.
-          ResponseError: (error) => Effect.fail(new NetworkError({ reason: describeTransport(error) })),
+          ResponseError: (error) => Effect.fail(networkError(error)),
           // Only the 201 body is decoded by the contract (every other answer is intercepted first), and the payload
           // was already encoded once by `normalize`: a ParseError here is the answer's.
           ParseError: (error) =>

@@ -73,13 +73,16 @@ export class RequestTimeout extends Schema.TaggedError<RequestTimeout>()("Reques
 
 /**
  * The request could not be sent or the answer could not be read: refused connection, unknown host, reset socket.
- * `reason` is the transport's own description (it never holds the request's headers).
+ * `reason` is the transport's own description (it never holds the request's headers). `plainHttp` is `true` when
+ * the server answered the TLS handshake in plain HTTP — an `https` URL for an http server (OpenSSL's "wrong version
+ * number"): the URL needs `http`, and asking again will not help.
  *
  * @since 0.1.0
  * @category errors
  */
 export class NetworkError extends Schema.TaggedError<NetworkError>()("NetworkError", {
-  reason: Schema.String
+  reason: Schema.String,
+  plainHttp: Schema.optional(Schema.Boolean)
 }) {
   override get message(): string {
     return `Network failure: ${this.reason}`
@@ -284,7 +287,7 @@ export const ChatAuthClientError: { readonly [Symbol.hasInstance]: (u: unknown) 
 /**
  * Failures worth another attempt: the network, a 502/503/504 (a gateway or an overloaded pod) and a 429. A 500
  * is not among them (a bug does not heal by asking again), nor a timeout (the server may still be working on the
- * first attempt), nor any other 4xx.
+ * first attempt), nor any other 4xx, nor an http server spoken to in TLS.
  *
  * @since 0.1.0
  * @category predicates
@@ -292,6 +295,7 @@ export const ChatAuthClientError: { readonly [Symbol.hasInstance]: (u: unknown) 
 export const isTransientError = (error: ChatAuthClientError): boolean => {
   switch (error._tag) {
     case "NetworkError":
+      return error.plainHttp !== true
     case "TooManyRequests":
       return true
     case "ServerError":

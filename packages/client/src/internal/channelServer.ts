@@ -13,6 +13,25 @@ import { ServerError } from "../ChatAuthClientError.js"
 import { resolveTiming } from "./options.js"
 import { excerpt } from "./text.js"
 
+/**
+ * Whether a chatAuthenticate answer's `domain` names this machine: `localhost` (and `*.localhost`, RFC 6761), an
+ * address in 127.0.0.0/8, `::1`, or 127.0.0.0/8 mapped into IPv6 — in whatever form the URL parser accepts them
+ * (`127.1`, `[0:0:0:0:0:0:0:1]`, upper case, a trailing dot). Such a Channel Server is the local emulator, which
+ * speaks plain HTTP, so the scheme defaults to `http` there (a TLS tunnel on loopback says `scheme: "https"`).
+ */
+export const isLoopbackDomain = (domain: string): boolean => {
+  let host: string
+  try {
+    host = new URL(`http://${domain}/`).hostname.toLowerCase().replace(/\.$/, "")
+  } catch {
+    return false
+  }
+  if (host === "localhost" || host.endsWith(".localhost")) return true
+  if (/^127\.\d+\.\d+\.\d+$/.test(host)) return true
+  // The URL parser writes IPv6 compressed and in hex: ::1, and ::ffff:7f00:1 for 127.0.0.1 mapped.
+  return host === "[::1]" || /^\[::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}\]$/.test(host)
+}
+
 /** Checks the options; the error is a sentence naming the option (never the token). */
 export const resolveOptions = (options: ChannelServerClientOptions) =>
   Either.gen(function*() {
@@ -26,7 +45,7 @@ export const resolveOptions = (options: ChannelServerClientOptions) =>
     if (typeof jwt !== "string" || !/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(jwt)) {
       return yield* Either.left("jwt must be a compact JWT")
     }
-    const scheme = options.scheme ?? "https"
+    const scheme = options.scheme ?? (isLoopbackDomain(options.domain) ? "http" : "https")
     if (scheme !== "https" && scheme !== "http") return yield* Either.left("scheme must be https or http")
     let origin = `${scheme}://${options.domain}`
     if (options.channelServerUrl !== undefined) {

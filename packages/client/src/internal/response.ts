@@ -13,6 +13,35 @@ import { excerpt } from "./text.js"
 /** The status Oracle answers a created chat authentication with; the only one whose body is the item. */
 export const CREATED = 201
 
+// OpenSSL's words when the bytes after a ClientHello are not a TLS record: typically "HTTP/1.1 400" from a server
+// that speaks plain HTTP. Node sets the code; other runtimes pass OpenSSL's (or BoringSSL's) message on.
+const PLAIN_HTTP_CODES: ReadonlySet<unknown> = new Set([
+  "ERR_SSL_WRONG_VERSION_NUMBER",
+  "ERR_SSL_PACKET_LENGTH_TOO_LONG"
+])
+const PLAIN_HTTP_MESSAGE = /wrong version number|packet length too long|WRONG_VERSION_NUMBER/i
+
+/** Whether the transport failed because the server answered the TLS handshake in plain HTTP. */
+const isPlainHttpPeer = (error: HttpClientError.HttpClientError): boolean => {
+  let cause: unknown = error.cause
+  for (let depth = 0; depth < 4 && cause instanceof Error; depth++) {
+    if (PLAIN_HTTP_CODES.has((cause as { readonly code?: unknown }).code) || PLAIN_HTTP_MESSAGE.test(cause.message)) {
+      return true
+    }
+    cause = cause.cause
+  }
+  return false
+}
+
+/** The `NetworkError` of a transport failure, told apart when it is an http server spoken to in TLS. */
+export const networkError = (error: HttpClientError.HttpClientError): NetworkError =>
+  isPlainHttpPeer(error)
+    ? new NetworkError({
+      reason: "the request could not be sent: the server answered in plain HTTP, not TLS (its URL is http, not https)",
+      plainHttp: true
+    })
+    : new NetworkError({ reason: describeTransport(error) })
+
 /** A transport failure in our words: the reason and the causes' messages, never the request (it holds the headers). */
 export const describeTransport = (error: HttpClientError.HttpClientError): string => {
   const messages: Array<string> = []
@@ -58,6 +87,6 @@ export const interceptErrors = (
     response.status === CREATED
       ? Effect.succeed(response)
       : Effect.flatMap(
-        Effect.mapError(response.text, (error) => new NetworkError({ reason: describeTransport(error) })),
+        Effect.mapError(response.text, networkError),
         (body) => Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.fail(errorOf(response, body, now)))
       ))
