@@ -155,8 +155,13 @@ export const describeFailure = (error: ChatAuthClientError): CliError => {
   switch (error._tag) {
     case "RequestInvalid":
       return CliError.refused(`invalid request (not sent): ${error.message.replace(/\n/g, "; ")}`)
-    case "RequestTimeout":
     case "NetworkError":
+      return CliError.refused(
+        error.plainHttp === true
+          ? "the server answered in plain HTTP, not TLS: give --base-url an http:// URL"
+          : error.message
+      )
+    case "RequestTimeout":
       return CliError.refused(error.message)
     case "InvalidResponse":
       return CliError.refused(error.message)

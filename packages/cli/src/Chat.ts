@@ -3,7 +3,7 @@
  * attribute flags as `authenticate`), presents the token to the Channel Server's `requestEngagement`, prints the
  * agent's messages as they arrive (polling `getMessages`), posts each line read from standard input, and concludes
  * the engagement on `/quit` or at the end of standard input. It runs against `chatauth serve --channel-server`
- * (`--scheme http`) or a real Channel Server (https).
+ * (over http: the default for a loopback domain, else `--scheme http`) or a real Channel Server (https).
  *
  * Scriptable: without a terminal it reads lines from standard input; `--json` prints one JSON object per event
  * (`authenticated`, `engaged`, `message`, `sent`, `concluded`). When standard input ends, it waits up to
@@ -12,7 +12,7 @@
  *
  * @example
  * // $ printf 'Where is my order?\n' | CHATAUTH_PASSWORD=… chatauth chat --base-url http://127.0.0.1:8080 \
- * //     --username portal --auth-user-name jane@example.com --scheme http --json
+ * //     --username portal --auth-user-name jane@example.com --json
  * import { chatCommand } from "@chatauth/cli/Chat"
  *
  * @since 0.1.0
@@ -33,9 +33,10 @@ const chatOptions = {
   json: Options.boolean("json").pipe(Options.withDescription("Print one JSON object per event on standard output")),
   scheme: Options.choice("scheme", ["https", "http"] as const).pipe(
     Options.withDescription(
-      "Scheme of the Channel Server URL built from the answer's domain (default https, Oracle's)"
+      "Scheme of the Channel Server URL built from the answer's domain (default: http for a loopback domain — " +
+        "localhost, 127.0.0.0/8, ::1: the local emulator — else https, Oracle's)"
     ),
-    Options.withDefault("https" as const)
+    Options.optional
   ),
   channelServerUrl: Options.text("channel-server-url").pipe(
     Options.withDescription("Send the Channel Server calls here instead of {scheme}://{domain}, e.g. a tunnel"),
@@ -84,11 +85,24 @@ const render = (message: ChannelServer.SystemMessage, agentName: () => string): 
   }
 }
 
-const failure = (error: ChannelServerError): CliError =>
-  error._tag === "NotEngaged" ? CliError.usage(error.message) : CliError.refused(error.message)
+/**
+ * The line a failed Channel Server call ends the run with. An http server spoken to in TLS gets what to change
+ * instead of OpenSSL's words: the scheme, or the URL when `--channel-server-url` chose it.
+ */
+const failureAt = (baseUrl: string, urlGiven: boolean) => (error: ChannelServerError): CliError => {
+  if (error._tag === "NotEngaged") return CliError.usage(error.message)
+  if (error._tag === "NetworkError" && error.plainHttp === true) {
+    return CliError.refused(
+      `the Channel Server at ${new URL(baseUrl).origin} answered in plain HTTP, not TLS: ${
+        urlGiven ? "give --channel-server-url an http:// URL" : "run again with --scheme http"
+      }`
+    )
+  }
+  return CliError.refused(error.message)
+}
 
 /**
- * `chatauth chat --base-url URL --auth-user-name NAME [attribute flags] [--scheme http] [--json]`.
+ * `chatauth chat --base-url URL --auth-user-name NAME [attribute flags] [--scheme https|http] [--json]`.
  *
  * @since 0.1.0
  * @category commands
@@ -118,7 +132,7 @@ export const chatCommand = Command.make("chat", chatOptions, (options) =>
     const { ChannelServerClient } = yield* Effect.promise(() => import("@chatauth/client/ChannelServerClient"))
     const FetchHttpClient = yield* Effect.promise(() => import("@effect/platform/FetchHttpClient"))
     const chat = yield* ChannelServerClient.fromChatAuthResult(result, {
-      scheme: options.scheme,
+      scheme: Option.getOrUndefined(options.scheme),
       channelServerUrl: Option.getOrUndefined(options.channelServerUrl),
       timeout: Option.getOrUndefined(Option.map(options.timeoutMs, Duration.millis))
     }).pipe(
@@ -130,6 +144,7 @@ export const chatCommand = Command.make("chat", chatOptions, (options) =>
           : Effect.die(defect)
       })
     )
+    const failure = failureAt(chat.baseUrl, Option.isSome(options.channelServerUrl))
     const engagement = yield* chat.requestEngagement().pipe(Effect.mapError(failure))
     yield* emit("engaged", {
       engagementId: engagement.engagementId,
