@@ -24,7 +24,10 @@ const bakeVersions = {
     build.onLoad({ filter: /[\\/]dist[\\/](?:[^\\/]+[\\/])?internal[\\/]version\.js$/ }, (args) => {
       // Ours only: a dependency's module of that name (effect has one) is its own business.
       if (args.path.includes(`${Path.sep}node_modules${Path.sep}`)) return undefined
-      const manifest = Path.join(args.path.slice(0, args.path.lastIndexOf(`${Path.sep}dist${Path.sep}`)), "package.json")
+      const manifest = Path.join(
+        args.path.slice(0, args.path.lastIndexOf(`${Path.sep}dist${Path.sep}`)),
+        "package.json"
+      )
       const { version } = JSON.parse(readFileSync(manifest, "utf8"))
       return { contents: `export const VERSION = ${JSON.stringify(version)}\n`, loader: "js" }
     })
