@@ -21,8 +21,8 @@
  */
 import { Either, ParseResult, Schema } from "effect"
 import { attributes, MAX_ATTRIBUTE_LENGTH, MAX_AUTH_USER_NAME_LENGTH } from "./Attributes.js"
+import { attributeChecks, type Check, checkAuthUserName } from "./internal/attributeChecks.js"
 import { fastDecodeRequest } from "./internal/fastDecode.js"
-import * as MediaList from "./MediaList.js"
 
 const descriptionOf = (name: string): string => attributes.find((a) => a.name === name)?.description ?? name
 
@@ -33,8 +33,6 @@ const WireValue = Schema.Union(Schema.String, Schema.Number, Schema.Null).annota
   message: () => "must be a string, an integer or null",
   jsonSchema: { type: ["string", "integer", "null"] }
 })
-
-type Check = (value: string) => string | undefined
 
 // Integers beyond 2^53 have already lost digits when JSON.parse read them: echoing them would echo a different id.
 const wireToText = (
@@ -80,49 +78,14 @@ const attributeValue = <A extends string = string>(
   }).annotations({ description: descriptionOf(name) })
 }
 
+// A request attribute's rule is the one the fast path applies too (`internal/attributeChecks.ts`).
 const optionalAttribute = <A extends string = string>(
   name: string,
-  options?: { readonly maxLength?: number; readonly check?: Check; readonly to?: Schema.Schema<A> }
-) => Schema.optional(attributeValue(name, options))
-
-// Control characters have no place in a user name, and would be a way to smuggle lines into logs and headers.
-// eslint-disable-next-line no-control-regex
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/
-
-// A lone surrogate (`"\ud800"` is valid JSON) is no character at all, and cannot be percent-encoded into the item's
-// href and `Location`.
-const LONE_SURROGATE = /\p{Surrogate}/u
-
-const checkAuthUserName: Check = (value) => {
-  if (value.trim().length === 0) return "is mandatory and must not be empty"
-  if (CONTROL_CHARACTERS.test(value)) return "must not contain control characters"
-  if (LONE_SURROGATE.test(value)) return "must be well-formed Unicode (it holds a lone surrogate)"
-  return undefined
+  options: { readonly to?: Schema.Schema<A> } = {}
+) => {
+  const check = attributeChecks.get(name)
+  return Schema.optional(attributeValue(name, check === undefined ? options : { ...options, check }))
 }
-
-const checkChatPriority: Check = (value) =>
-  /^[0-9]{1,9}$/.test(value) ? undefined : "must be a whole number from 0 to 999999999"
-
-const checkResumeType: Check = (value) =>
-  value === "RESUME" || value === "DO_NOT_RESUME" ? undefined : `must be RESUME or DO_NOT_RESUME, not "${value}"`
-
-const checkCustomFields: Check = (value) => {
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(value)
-  } catch {
-    return "must be a string holding a JSON object of key/value pairs, and it is not valid JSON"
-  }
-  return parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)
-    ? undefined
-    : "must be a string holding a JSON object of key/value pairs"
-}
-
-const checkMediaList: Check = (value) =>
-  Either.match(MediaList.decode(value), {
-    onLeft: (error) => `is not valid: ${error.message}`,
-    onRight: () => undefined
-  })
 
 const AuthUserName = Schema.transformOrFail(WireValue, Schema.String, {
   strict: true,
@@ -169,10 +132,10 @@ const requestFields = {
   authUserName: AuthUserName,
   businessUnitOrgId: optionalAttribute("businessUnitOrgId"),
   categoryId: optionalAttribute("categoryId"),
-  chatPriority: optionalAttribute("chatPriority", { check: checkChatPriority }),
+  chatPriority: optionalAttribute("chatPriority"),
   clientType: Schema.optionalWith(ClientType, { nullable: true, default: () => "CONSUMER" as const }),
   contactId: optionalAttribute("contactId"),
-  customFields: optionalAttribute("customFields", { check: checkCustomFields }),
+  customFields: optionalAttribute("customFields"),
   emailAddress: optionalAttribute("emailAddress"),
   escalationLevel: optionalAttribute("escalationLevel"),
   firstName: optionalAttribute("firstName"),
@@ -185,14 +148,14 @@ const requestFields = {
   inventoryItemId: optionalAttribute("inventoryItemId"),
   inventoryOrgId: optionalAttribute("inventoryOrgId"),
   lastName: optionalAttribute("lastName"),
-  mediaList: optionalAttribute("mediaList", { check: checkMediaList }),
+  mediaList: optionalAttribute("mediaList"),
   organizationId: optionalAttribute("organizationId"),
   preferredResources: optionalAttribute("preferredResources"),
   prodGroupId: optionalAttribute("prodGroupId"),
   productId: optionalAttribute("productId"),
   question: optionalAttribute("question"),
   queueId: optionalAttribute("queueId"),
-  resumeType: optionalAttribute("resumeType", { check: checkResumeType, to: ResumeType }),
+  resumeType: optionalAttribute("resumeType", { to: ResumeType }),
   skipResources: optionalAttribute("skipResources"),
   stripeCode: optionalAttribute("stripeCode"),
   visitorBrowserHistory: optionalAttribute("visitorBrowserHistory")

@@ -1,40 +1,41 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Either, FastCheck, Schema } from "effect"
+import { Arbitrary, Either, FastCheck, Schema } from "effect"
 import { readFileSync } from "node:fs"
+import { requestAttributeNames, responseOnlyAttributeNames } from "../src/Attributes.js"
 import { ChatAuthenticateRequestBody } from "../src/ChatAuthenticate.js"
 import { fastDecodeRequest } from "../src/internal/fastDecode.js"
+import * as MediaList from "../src/MediaList.js"
 
-const exampleRequest: unknown = JSON.parse(
-  readFileSync(new URL("./fixtures/example-request.json", import.meta.url), "utf8")
-)
+const fixture = (name: string): unknown =>
+  JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), "utf8"))
+
+const exampleRequest = fixture("example-request.json")
+// Every request attribute set, as integrators send them (the bench's second body).
+const allAttributesRequest = fixture("all-attributes-request.json")
 
 // The schema alone, without the fast path in front of it.
 const schemaDecode = Schema.decodeUnknownEither(ChatAuthenticateRequestBody)
 
+// Every attribute a request may carry, those the response adds (accepted and dropped), and keys nobody knows.
 const NAMES = [
-  "allowAgentAttachments",
-  "applicationClassification",
-  "authUserName",
-  "categoryId",
-  "chatPriority",
-  "clientType",
-  "contactId",
-  "customFields",
-  "emailAddress",
-  "incidentId",
-  "mediaList",
-  "productId",
-  "question",
-  "queueId",
-  "resumeType",
-  "stripeCode",
-  "chatSiteName",
-  "jwt",
-  "links",
+  ...requestAttributeNames,
+  ...responseOnlyAttributeNames,
   "unknownAttribute",
   "__proto__",
   "constructor"
 ]
+
+// Valid mediaList strings of every shape the codec knows (unrecognized errors included): canonical, as its encoder
+// writes them, and with the whitespace hand-built strings carry.
+const mediaList = Arbitrary.make(MediaList.MediaList).map(MediaList.encode).chain((text) =>
+  FastCheck.constantFrom(text, text.replaceAll(";", " ; ").replaceAll(":", ": ").replaceAll(",", " , "))
+)
+
+const customFields = FastCheck.oneof(
+  FastCheck.dictionary(FastCheck.string({ maxLength: 6 }), FastCheck.jsonValue({ maxDepth: 2 }), { maxKeys: 4 })
+    .map((fields) => JSON.stringify(fields)),
+  FastCheck.json({ maxDepth: 2 })
+)
 
 const value = FastCheck.oneof(
   FastCheck.constant(null),
@@ -43,8 +44,19 @@ const value = FastCheck.oneof(
     "DO_NOT_RESUME",
     "CONSUMER",
     "CHAT",
+    "chat",
+    "CHAT;",
+    "VIDEO:NO_CAMERA,NO_CAMERA",
+    "CHAT:NO_KEYBOARD;VIDEO:NO_CAMERA,NO_MICROPHONE",
     "{}",
+    "{\"a\":1}",
+    "[1]",
+    "{\"a\":",
     "12",
+    "0",
+    "999999999",
+    "1000000000",
+    "-1",
     "",
     " ",
     "a\nb",
@@ -54,6 +66,9 @@ const value = FastCheck.oneof(
   FastCheck.string({ maxLength: 12 }),
   FastCheck.string({ minLength: 318, maxLength: 322 }),
   FastCheck.string({ minLength: 3998, maxLength: 4002 }),
+  FastCheck.stringMatching(/^[0-9]{1,10}$/),
+  mediaList,
+  customFields,
   FastCheck.integer(),
   FastCheck.constantFrom(0.5, -0, 2 ** 53, -(2 ** 60), 1e21),
   FastCheck.boolean(),
@@ -61,7 +76,7 @@ const value = FastCheck.oneof(
   FastCheck.constant([])
 )
 
-const body = FastCheck.dictionary(FastCheck.constantFrom(...NAMES), value, { maxKeys: 8 }).map((entries) => {
+const body = FastCheck.dictionary(FastCheck.constantFrom(...NAMES), value, { maxKeys: 12 }).map((entries) => {
   // Through JSON, as a request body arrives (an own `__proto__` key included).
   const text = "{" + Object.entries(entries).map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(",") +
     "}"
@@ -91,11 +106,27 @@ describe("fastDecodeRequest", () => {
     expect(JSON.stringify(fast)).toBe(JSON.stringify(Either.getOrThrow(schemaDecode(exampleRequest))))
   })
 
+  it("decodes a body with every attribute exactly as the schema does", () => {
+    const fast = fastDecodeRequest(allAttributesRequest)
+    expect(fast).toBeDefined()
+    expect(Object.keys(fast!)).toEqual(requestAttributeNames)
+    expect(JSON.stringify(fast)).toBe(JSON.stringify(Either.getOrThrow(schemaDecode(allAttributesRequest))))
+  })
+
   it("never accepts what the schema refuses, and returns the schema's value when it accepts", () => {
     FastCheck.assert(FastCheck.property(withName, (input) => agree(input)), { numRuns: 3000 })
   })
 
-  it("takes the common shapes (so that the fast path is the path)", () => {
+  it("accepts every body the schema accepts (so that the fast path is the path, whatever the body sets)", () => {
+    FastCheck.assert(
+      FastCheck.property(withName, (input) => {
+        if (Either.isRight(schemaDecode(input))) expect(fastDecodeRequest(input)).toBeDefined()
+      }),
+      { numRuns: 3000 }
+    )
+  })
+
+  it("takes the common shapes", () => {
     expect(fastDecodeRequest({ authUserName: "jane" })).toEqual({ authUserName: "jane", clientType: "CONSUMER" })
     expect(fastDecodeRequest({ authUserName: 42, queueId: 1, productId: null, clientType: null, resumeType: "RESUME" }))
       .toEqual({ authUserName: "42", clientType: "CONSUMER", productId: null, queueId: "1", resumeType: "RESUME" })
@@ -115,7 +146,12 @@ describe("fastDecodeRequest", () => {
         { authUserName: "a\nb" },
         { authUserName: "a\ud800" },
         { authUserName: "x", unknown: 1 },
-        { authUserName: "x", mediaList: "CHAT" },
+        { authUserName: "x", mediaList: "chat" },
+        { authUserName: "x", mediaList: "CHAT;CHAT" },
+        { authUserName: "x", customFields: "[1]" },
+        { authUserName: "x", customFields: "{" },
+        { authUserName: "x", chatPriority: "-1" },
+        { authUserName: "x", chatPriority: 1e10 },
         { authUserName: "x", resumeType: "MAYBE" },
         { authUserName: "x", queueId: 1.5 },
         { authUserName: "x", queueId: true },

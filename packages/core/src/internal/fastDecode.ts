@@ -1,34 +1,31 @@
 /**
- * A fast path for decoding the common, valid chatAuthenticate request body, ahead of the schema decode.
+ * A fast path for decoding a valid chatAuthenticate request body, ahead of the schema decode.
  *
- * The request schema runs a transformation per attribute (about 100 µs a request on the bench machine: as much
- * main-thread time as the rest of the server's route). This checks the same rules by hand for the shapes it fully
- * understands and returns exactly what the schema would; for anything else (an unknown key, a value it cannot vouch
- * for, an attribute with a structured rule such as `mediaList`) it returns `undefined` and `decodeRequest` decodes
- * with the schema, which then also produces the error messages. `test/FastDecode.test.ts` checks that the two agree
- * on generated bodies.
+ * The request schema runs a transformation per attribute (about 90 µs for Oracle's example body on the bench
+ * machine, 140 µs for a body with every attribute: as much main-thread time as the rest of the server's route). This
+ * applies the same rules as plain functions, the attributes' own checks shared with the schema
+ * (`attributeChecks.ts`), and returns exactly what the schema would: every valid body decodes here, whichever
+ * attributes it sets. For any other body (an unknown key, a value of the wrong kind, a rule broken) it returns
+ * `undefined` and `decodeRequest` decodes with the schema, which is the contract and words the refusal.
+ * `test/FastDecode.test.ts` checks on generated bodies that the two accept the same bodies with the same values.
  */
-import {
-  MAX_ATTRIBUTE_LENGTH,
-  MAX_AUTH_USER_NAME_LENGTH,
-  requestAttributeNames,
-  responseOnlyAttributeNames
-} from "../Attributes.js"
+import { attributes, responseOnlyAttributeNames } from "../Attributes.js"
 import type { ChatAuthenticateRequest } from "../ChatAuthenticate.js"
+import { attributeChecks, type Check } from "./attributeChecks.js"
+
+interface Rule {
+  readonly name: string
+  readonly maxLength: number
+  readonly check: Check | undefined
+}
 
 // The request attributes in Oracle's order, which is also the schema's field order (the order its output has).
-const PLAIN = requestAttributeNames
+const RULES: ReadonlyArray<Rule> = attributes
+  .filter((a) => a.usage !== "responseOnly")
+  .map((a) => ({ name: a.name, maxLength: a.maxLength, check: attributeChecks.get(a.name) }))
 
 // Sent by a caller, accepted whatever they hold and dropped (spec §2).
-const KNOWN = new Set<string>([...requestAttributeNames, ...responseOnlyAttributeNames])
-
-// Attributes whose rule is more than "a short string, an integer or null": left to the schema unless null.
-const STRUCTURED = new Set<string>(["chatPriority", "customFields", "mediaList"])
-
-// eslint-disable-next-line no-control-regex
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/
-
-const LONE_SURROGATE = /\p{Surrogate}/u
+const KNOWN = new Set<string>([...RULES.map((rule) => rule.name), ...responseOnlyAttributeNames])
 
 const hasOwn = Object.prototype.hasOwnProperty
 
@@ -43,8 +40,7 @@ const toText = (value: unknown, maxLength: number): string | undefined => {
 }
 
 /**
- * The decoded request when the body is one the fast path fully understands and the schema would accept; otherwise
- * `undefined` (decode with the schema).
+ * The decoded request when the schema would accept the body; otherwise `undefined` (decode with the schema).
  */
 export const fastDecodeRequest = (body: unknown): ChatAuthenticateRequest | undefined => {
   if (body === null || typeof body !== "object" || Array.isArray(body)) return undefined
@@ -53,38 +49,25 @@ export const fastDecodeRequest = (body: unknown): ChatAuthenticateRequest | unde
   for (const key of Object.keys(record)) if (!KNOWN.has(key)) return undefined
   if (Object.getPrototypeOf(record) !== Object.prototype) return undefined
   const out: Record<string, string | null> = {}
-  for (const name of PLAIN) {
+  for (const { check, maxLength, name } of RULES) {
     if (!hasOwn.call(record, name)) {
       if (name === "authUserName") return undefined
       if (name === "clientType") out.clientType = "CONSUMER"
       continue
     }
     const value = record[name]
-    if (name === "authUserName") {
-      const text = toText(value, MAX_AUTH_USER_NAME_LENGTH)
-      if (
-        text === undefined || text.trim().length === 0 || CONTROL_CHARACTERS.test(text) || LONE_SURROGATE.test(text)
-      ) return undefined
-      out.authUserName = text
-      continue
-    }
     if (name === "clientType") {
       if (value === null || value === "CONSUMER") out.clientType = "CONSUMER"
       else return undefined
       continue
     }
     if (value === null) {
+      if (name === "authUserName") return undefined
       out[name] = null
       continue
     }
-    if (STRUCTURED.has(name)) return undefined
-    if (name === "resumeType") {
-      if (value === "RESUME" || value === "DO_NOT_RESUME") out.resumeType = value
-      else return undefined
-      continue
-    }
-    const text = toText(value, MAX_ATTRIBUTE_LENGTH)
-    if (text === undefined) return undefined
+    const text = toText(value, maxLength)
+    if (text === undefined || (check !== undefined && check(text) !== undefined)) return undefined
     out[name] = text
   }
   return out as unknown as ChatAuthenticateRequest
