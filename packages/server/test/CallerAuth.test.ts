@@ -4,6 +4,7 @@ import { AuditLog } from "../src/audit/AuditLog.js"
 import type { CallerAuthOptions } from "../src/auth/CallerAuth.js"
 import { AuthRefused, CallerAuth, hasChatPrivilege } from "../src/auth/CallerAuth.js"
 import { CallerDirectory, CHAT_PRIVILEGE, hashPassword, verifyPassword } from "../src/auth/CallerDirectory.js"
+import * as Password from "../src/auth/internal/password.js"
 import { Lockouts } from "../src/auth/Lockouts.js"
 import { ChangeFeed } from "../src/store/ChangeFeed.js"
 import { Journal } from "../src/store/Journal.js"
@@ -95,6 +96,26 @@ describe("password hashing", () => {
         ]
       ) {
         expect(yield* verifyPassword("pw", bad)).toBe(false)
+      }
+    }))
+})
+
+describe("the unknown user's hash", () => {
+  it.effect("has a real hash's form and parameters, so that checking against it costs one scrypt run", () =>
+    Effect.gen(function*() {
+      const real = yield* hashPassword("pw", FAST)
+      const dummy = Password.unmatchable(FAST)
+      const shape = (hash: string) => hash.split("$").map((part, i) => (i < 4 ? part : part.length))
+      expect(shape(dummy)).toEqual(shape(real))
+      expect(Password.unmatchable(FAST)).not.toBe(dummy)
+      expect(Password.unmatchable().split("$").slice(0, 4)).toEqual(["scrypt", "32768", "8", "1"])
+    }))
+
+  it.effect("matches no password, the empty one and the hash's own parts included", () =>
+    Effect.gen(function*() {
+      const dummy = Password.unmatchable(FAST)
+      for (const password of ["", "pw", dummy, ...dummy.split("$")]) {
+        expect(yield* verifyPassword(password, dummy)).toBe(false)
       }
     }))
 })

@@ -31,7 +31,6 @@
  */
 import type { Scope } from "effect"
 import { Clock, Config, Context, Duration, Effect, Fiber, Layer, Option, Redacted, Schema } from "effect"
-import { randomBytes } from "node:crypto"
 import { ChangeFeed } from "../store/ChangeFeed.js"
 import { Store } from "../store/Store.js"
 import {
@@ -157,11 +156,9 @@ export const make = (
         cache.invalidate(change.subject)
       }))
 
-    // A hash of a random password with the configured parameters: unknown users cost the same as known ones.
-    // Computed in the background from the start rather than awaited by it: a scrypt run is a good part of a start.
-    const dummyHash = yield* Effect.cached(Password.hash(randomBytes(16).toString("base64url"), params))
-    yield* Effect.forkIn(dummyHash, scope)
-    const burnOneHash = Effect.flatMap(dummyHash, (hash) => Password.verify("", hash))
+    // A hash with the configured parameters that no password matches: unknown users cost the same as known ones.
+    const dummyHash = Password.unmatchable(params)
+    const burnOneHash = Password.verify("", dummyHash)
 
     const check = (username: string, password: string, address: string): Effect.Effect<Check> =>
       permits.withPermits(1)(Effect.gen(function*() {
@@ -171,7 +168,7 @@ export const make = (
         const startedAt = generation
         const record = yield* store.callers.find(username)
         if (Option.isNone(record)) {
-          yield* Effect.flatMap(dummyHash, (hash) => Password.verify(password, hash))
+          yield* Password.verify(password, dummyHash)
           return INVALID
         }
         const ok = yield* Password.verify(password, record.value.passwordHash)
