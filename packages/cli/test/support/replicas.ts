@@ -20,6 +20,7 @@ export const PROPAGATION_MARGIN_MS = 1_500
 /** Fast password hashing: scrypt's cost is not what these tests are about. */
 export const TEST_ENV: Record<string, string> = {
   CHATAUTH_SCRYPT_N: "1024",
+  CHATAUTH_SCRYPT_P: "1",
   CHATAUTH_BOOTSTRAP_CALLER: `${CALLER}:${CALLER_PASSWORD}`,
   CHATAUTH_LOG_FORMAT: "json"
 }
@@ -133,7 +134,10 @@ export const cli = async (
   args: ReadonlyArray<string>,
   options: { readonly env?: Record<string, string>; readonly input?: string } = {}
 ): Promise<Result> => {
-  const result = await run(args, { ...options, env: { CHATAUTH_SCRYPT_N: "1024", ...options.env } })
+  const result = await run(args, {
+    ...options,
+    env: { CHATAUTH_SCRYPT_N: "1024", CHATAUTH_SCRYPT_P: "1", ...options.env }
+  })
   if (result.code !== 0) {
     throw new Error(`chatauth ${args.join(" ")} exited ${result.code}:\n${result.stdout}\n${result.stderr}`)
   }

@@ -271,7 +271,8 @@ export const make = (
  * | `CHATAUTH_LOCKOUT_WINDOW_SECONDS` | 300 |
  * | `CHATAUTH_LOCKOUT_SECONDS` | 300 (address; name and address) |
  * | `CHATAUTH_LOCKOUT_USER_SECONDS` | 60, doubling on each lock in a row up to 900 (name-wide) |
- * | `CHATAUTH_SCRYPT_N` | 32768 (r=8, p=1) |
+ * | `CHATAUTH_SCRYPT_N` | 8192 (r=8) |
+ * | `CHATAUTH_SCRYPT_P` | 10 |
  *
  * @since 0.1.0
  * @category config
@@ -291,6 +292,13 @@ export const optionsConfig: Config.Config<CallerAuthOptions> = Config.all({
       message: "CHATAUTH_SCRYPT_N must be a power of two between 2 and 2^20",
       validation: (N) => Password.validParams({ ...DEFAULT_SCRYPT_PARAMS, N })
     })
+  ),
+  scryptP: Config.integer("CHATAUTH_SCRYPT_P").pipe(
+    Config.withDefault(DEFAULT_SCRYPT_PARAMS.p),
+    Config.validate({
+      message: "CHATAUTH_SCRYPT_P must be a whole number from 1 to 16",
+      validation: (p) => Password.validParams({ ...DEFAULT_SCRYPT_PARAMS, p })
+    })
   )
 }).pipe(Config.map((c): CallerAuthOptions => {
   const window = Duration.seconds(Math.max(1, c.windowSeconds))
@@ -309,7 +317,7 @@ export const optionsConfig: Config.Config<CallerAuthOptions> = Config.all({
         maxDuration: Duration.max(userDuration, Duration.seconds(900))
       }
     },
-    scrypt: { ...DEFAULT_SCRYPT_PARAMS, N: c.scryptN }
+    scrypt: { ...DEFAULT_SCRYPT_PARAMS, N: c.scryptN, p: c.scryptP }
   }
 }))
 

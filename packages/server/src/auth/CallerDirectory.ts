@@ -2,7 +2,7 @@
  * The callers allowed to use the endpoint, as operators manage them: add, list, change a password or the
  * privileges, remove, unlock. The rules for names and passwords, and password hashing, live here too.
  *
- * - Passwords are hashed with scrypt (`node:crypto`, asynchronous, N=2^15, r=8, p=1) into a self-describing
+ * - Passwords are hashed with scrypt (`node:crypto`, asynchronous, N=2^13, r=8, p=10) into a self-describing
  *   string `scrypt$N$r$p$salt$hash`, and compared with `timingSafeEqual`.
  * - Every change is written with a row of the store's change feed, so each replica drops the cached checks of that
  *   caller (and a removed caller or an old password stops working) within the feed's poll interval.
@@ -137,7 +137,8 @@ export interface ScryptParams {
 }
 
 /**
- * N=2^15, r=8, p=1: 32 MiB and tens of milliseconds per hash.
+ * N=2^13, r=8, p=10 (OWASP's minimum, in the setting that needs least memory): 8 MiB and about 150 ms of one core
+ * per hash.
  *
  * @since 0.1.0
  * @category constants
