@@ -7,8 +7,8 @@
  * two workers and their supervisor 409 → 370 MB, throughput unchanged within the bench's noise (what a request leaves
  * alive at a scavenge is small, so more frequent scavenges cost little). V8 reads it only when a process starts: a
  * `chatauth serve` started directly cannot give it to itself (a shebang with `env -S` is not understood by every
- * `env`, BusyBox's among them, and starting a second process to carry it would cost more memory than it saves), so
- * the README says how to pass it there (`NODE_OPTIONS`).
+ * `env`, BusyBox's among them, and starting a second process to carry it would cost more memory than it saves), and
+ * holds its young generation to the same size another way (`youngGeneration.ts`).
  *
  * @internal
  */
