@@ -18,9 +18,9 @@ import type { ServerOptions } from "@chatauth/server/ServerOptions"
 import { Command, Options } from "@effect/cli"
 import { Config, ConfigError, Effect, Option, type Redacted } from "effect"
 import { CliError } from "./CliError.js"
+import * as ServerHeap from "./internal/serverHeap.js"
 import { databaseUrlOption } from "./internal/store.js"
 import * as Workers from "./internal/workers.js"
-import * as YoungGeneration from "./internal/youngGeneration.js"
 
 const flags = {
   host: Options.text("host").pipe(
@@ -143,8 +143,8 @@ export const serveCommand = Command.make("serve", flags, (given) =>
       if (failure !== undefined) return yield* Effect.fail(CliError.refused(failure))
       return
     }
-    // A server's young generation: up to 4 MiB a semi-space, as its workers get with the flag.
-    YoungGeneration.cap()
+    // A server's heap, held small (internal/serverHeap.ts); the supervisor's stays as `hold` left it.
+    ServerHeap.cap()
     const ChatAuthServer = yield* Effect.promise(() => import("@chatauth/server/ChatAuthServer"))
     yield* ChatAuthServer.serve(role === undefined ? options : Workers.workerOptions(options, role)).pipe(
       Effect.mapError((error) => CliError.refused(error.message))

@@ -18,7 +18,6 @@
 import type { ServerOptions } from "@chatauth/server/ServerOptions"
 import { Effect } from "effect"
 import cluster, { type Worker } from "node:cluster"
-import { withServerV8Flags } from "./serverV8Flags.js"
 
 /** The environment variable that tells a worker its part: `first` (the start-up) or `other`. */
 const ROLE_VARIABLE = "CHATAUTH_WORKER_ROLE"
@@ -129,7 +128,6 @@ export const supervise = (
 
     process.once("SIGTERM", stop)
     process.once("SIGINT", stop)
-    cluster.setupPrimary({ execArgv: withServerV8Flags(process.execArgv, process.env.NODE_OPTIONS) })
     fork("first")
     // Interrupted (the CLI's runtime does so on SIGINT and SIGTERM): the workers stop, and the interruption waits.
     return Effect.async<void>((resumeStop) => {
