@@ -96,6 +96,7 @@ const open = (filename: string, options: SqliteStoreOptions) =>
     yield* Effect.gen(function*() {
       yield* sql.unsafe(`PRAGMA busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMillis ?? 5000))}`)
       yield* sql`PRAGMA synchronous = NORMAL`
+      yield* sql.unsafe(`PRAGMA cache_size = -${SqliteDirect.PAGE_CACHE_KIB}`)
       // Deleted and rewritten content is zeroed, so a private key sealed or removed leaves no copy in free pages.
       yield* sql`PRAGMA secure_delete = ON`
       yield* sql`PRAGMA foreign_keys = ON`
