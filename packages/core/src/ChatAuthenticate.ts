@@ -60,7 +60,11 @@ const wireToText = (
 
 const attributeValue = <A extends string = string>(
   name: string,
-  options: { readonly maxLength?: number; readonly check?: Check; readonly to?: Schema.Schema<A> } = {}
+  options: {
+    readonly maxLength?: number | undefined
+    readonly check?: Check | undefined
+    readonly to?: Schema.Schema<A> | undefined
+  } = {}
 ) => {
   const maxLength = options.maxLength ?? MAX_ATTRIBUTE_LENGTH
   const to = (options.to ?? Schema.String) as Schema.Schema<A>
@@ -78,14 +82,17 @@ const attributeValue = <A extends string = string>(
   }).annotations({ description: descriptionOf(name) })
 }
 
-// A request attribute's rule is the one the fast path applies too (`internal/attributeChecks.ts`).
+// A request attribute's length and rule are those the fast path applies too: the attribute table's length and
+// `internal/attributeChecks.ts`' rule.
 const optionalAttribute = <A extends string = string>(
   name: string,
   options: { readonly to?: Schema.Schema<A> } = {}
-) => {
-  const check = attributeChecks.get(name)
-  return Schema.optional(attributeValue(name, check === undefined ? options : { ...options, check }))
-}
+) =>
+  Schema.optional(attributeValue(name, {
+    ...options,
+    maxLength: attributes.find((a) => a.name === name)?.maxLength,
+    check: attributeChecks.get(name)
+  }))
 
 const AuthUserName = Schema.transformOrFail(WireValue, Schema.String, {
   strict: true,

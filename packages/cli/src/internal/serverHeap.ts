@@ -54,15 +54,18 @@ const setGrowthFactor = (factor: number) => {
 const youngGenerationBytes = (): number =>
   getHeapSpaceStatistics().find((space) => space.space_name === "new_space")?.space_size ?? 0
 
+// V8 sets the old generation's next limit at each full collection, from this.
+const limitOldGeneration = () => setFlagsFromString(`--heap-growing-percent=${OLD_GENERATION_GROWING_PERCENT}`)
+
 /**
  * No young-generation growth from here on (until `cap`), and the old generation's at 30% from the first full
- * collection on (V8 sets its next limit at each: set later, the limits V8 set while the CLI loaded would let the
- * old generation swell once more first).
+ * collection on (set later, the limits V8 set while the CLI loaded would let the old generation swell once more
+ * first).
  */
 export const hold = (): void => {
   if (!mine) return
   setGrowthFactor(1)
-  setFlagsFromString(`--heap-growing-percent=${OLD_GENERATION_GROWING_PERCENT}`)
+  limitOldGeneration()
 }
 
 let observer: PerformanceObserver | undefined
@@ -70,7 +73,8 @@ let observer: PerformanceObserver | undefined
 /** From here on, the young generation grows up to its cap and no further, and the old generation by 30%. */
 export const cap = (): void => {
   if (!mine || observer !== undefined) return
-  setFlagsFromString(`--heap-growing-percent=${OLD_GENERATION_GROWING_PERCENT}`)
+  // Also without `hold` before it (a process that is not the executable).
+  limitOldGeneration()
   // The factor that takes it to the cap in one growth: V8 grows it only after it has copied as many surviving bytes
   // as it holds, many collections later, by when the observer has set the factor to 1.
   const adjust = () => {

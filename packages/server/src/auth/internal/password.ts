@@ -47,13 +47,17 @@ const derive = (password: string, salt: Buffer, params: ScryptParams, length: nu
     )
   })
 
+// The stored form: self-describing, so that a hash keeps verifying after the defaults change.
+const format = (params: ScryptParams, salt: Buffer, key: Buffer): string =>
+  `scrypt$${params.N}$${params.r}$${params.p}$${salt.toString("base64url")}$${key.toString("base64url")}`
+
 /** @internal */
 export const hash = (password: string, params: ScryptParams = DEFAULT_SCRYPT): Effect.Effect<string> =>
   Effect.suspend(() => {
     const salt = randomBytes(SALT_LENGTH)
     return Effect.map(
       derive(password, salt, params, KEY_LENGTH),
-      (key) => `scrypt$${params.N}$${params.r}$${params.p}$${salt.toString("base64url")}$${key.toString("base64url")}`
+      (key) => format(params, salt, key)
     )
   })
 
@@ -65,9 +69,7 @@ export const hash = (password: string, params: ScryptParams = DEFAULT_SCRYPT): E
  * @internal
  */
 export const unmatchable = (params: ScryptParams = DEFAULT_SCRYPT): string =>
-  `scrypt$${params.N}$${params.r}$${params.p}$${randomBytes(SALT_LENGTH).toString("base64url")}$${
-    randomBytes(KEY_LENGTH).toString("base64url")
-  }`
+  format(params, randomBytes(SALT_LENGTH), randomBytes(KEY_LENGTH))
 
 interface Parsed {
   readonly params: ScryptParams
