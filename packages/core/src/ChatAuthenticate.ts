@@ -213,6 +213,12 @@ export const ChatAuthenticateRequestBody = Schema.transform(RequestWire, Schema.
   parseOptions: { onExcessProperty: "error" }
 })
 
+// A property named `__proto__` would be an own key in parsed JSON and the object's prototype once assigned: its
+// encodings would disagree (the schema's drops it, JSON.stringify keeps it). No link of Oracle's has one.
+const LinkPropertyName = Schema.String.pipe(
+  Schema.filter((name) => name !== "__proto__", { message: () => "a link property must not be named __proto__" })
+)
+
 /**
  * An ADF link of an item (spec §3).
  *
@@ -224,7 +230,7 @@ export const Link = Schema.Struct({
   href: Schema.String,
   name: Schema.String,
   kind: Schema.String,
-  properties: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.String }))
+  properties: Schema.optional(Schema.Record({ key: LinkPropertyName, value: Schema.String }))
 }).annotations({ identifier: "Link" })
 
 /**
